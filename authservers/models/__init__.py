@@ -1,0 +1,12 @@
+from .keys import KeyStatus, SigningKey
+from .logs import LogEvent
+from .org import Org
+from .scopes import ConsentType, MetadataPublish, Scope
+from .servers import AuthorizationServer, IssuerMode, RotationMode, ServerStatus
+from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RevokedAccessToken
+
+__all__ = [
+    "AccessToken", "AuthorizationServer", "ConsentType", "DeviceGrant", "Grant", "IDToken", "IssuerMode",
+    "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
+    "Scope", "ServerStatus", "SigningKey",
+]

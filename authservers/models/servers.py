@@ -1,0 +1,55 @@
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+from config.ids import new_server_id
+
+
+class IssuerMode(models.TextChoices):
+    ORG_URL = "ORG_URL"
+    CUSTOM_URL = "CUSTOM_URL"
+    DYNAMIC = "DYNAMIC"
+
+
+class ServerStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class RotationMode(models.TextChoices):
+    AUTO = "AUTO"
+    MANUAL = "MANUAL"
+
+
+DEFAULT_SERVER_ID = "default"
+
+
+class AuthorizationServer(models.Model):
+    """A custom authorization server: its own issuer, audience, keys, scopes and policies."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_server_id, editable=False)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=1024, blank=True)
+    audiences = ArrayField(models.CharField(max_length=1024), size=1,
+                           help_text="Becomes the access token's `aud`; Okta supports one value.")
+    issuer_mode = models.CharField(max_length=16, choices=IssuerMode.choices, default=IssuerMode.ORG_URL)
+    custom_url = models.URLField(blank=True, help_text="Base URL of the issuer in CUSTOM_URL mode.")
+    status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ACTIVE)
+    rotation_mode = models.CharField(max_length=8, choices=RotationMode.choices, default=RotationMode.AUTO)
+    last_rotated = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.id})"
+
+    @property
+    def is_active(self):
+        return self.status == ServerStatus.ACTIVE
+
+    @property
+    def is_default(self):
+        return self.id == DEFAULT_SERVER_ID

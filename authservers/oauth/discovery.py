@@ -1,0 +1,49 @@
+"""Authorization server metadata: OIDC Discovery 1.0 and RFC 8414 documents, Okta's field set.
+
+https://openid.net/specs/openid-connect-discovery-1_0.html · https://www.rfc-editor.org/rfc/rfc8414
+Only published scopes are listed; custom claims never are.
+"""
+
+from ..runtime import ServerSnapshot
+from .server import SUPPORTED_GRANT_TYPES
+
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
+OIDC_CLAIMS = ["iss", "ver", "sub", "aud", "iat", "exp", "jti", "auth_time", "amr", "idp", "nonce", "name",
+               "nickname", "preferred_username", "given_name", "middle_name", "family_name", "email",
+               "email_verified", "profile", "zoneinfo", "locale", "address", "phone_number", "picture",
+               "website", "gender", "birthdate", "updated_at", "at_hash", "c_hash"]
+OAUTH_CLAIMS = ["ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub"]
+
+
+def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: str, openid: bool) -> dict:
+    """The metadata document; `openid` selects the OIDC flavour (adds userinfo and ID-token fields)."""
+    endpoint = f"{issuer}/v1"
+    document = {
+        "issuer": issuer,
+        "authorization_endpoint": f"{endpoint}/authorize",
+        "token_endpoint": f"{endpoint}/token",
+    }
+    if openid:
+        document["userinfo_endpoint"] = f"{endpoint}/userinfo"
+    document.update({
+        "registration_endpoint": f"{base_url}/oauth2/v1/clients",
+        "jwks_uri": f"{endpoint}/keys",
+        "response_types_supported": ["code", "id_token", "code id_token", "code token", "id_token token",
+                                     "code id_token token"] + ([] if openid else ["token"]),
+        "response_modes_supported": ["query", "fragment", "form_post", "okta_post_message"],
+        "grant_types_supported": list(SUPPORTED_GRANT_TYPES),
+        "subject_types_supported": ["public"],
+        "scopes_supported": sorted(name for name, scope in server.scopes.items() if scope.published),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": OIDC_CLAIMS if openid else OAUTH_CLAIMS,
+        "code_challenge_methods_supported": ["S256"],
+        "introspection_endpoint": f"{endpoint}/introspect",
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint": f"{endpoint}/revoke",
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "end_session_endpoint": f"{endpoint}/logout",
+        "request_parameter_supported": False,
+    })
+    if openid:
+        document["id_token_signing_alg_values_supported"] = ["RS256"]
+    return document

@@ -1,0 +1,26 @@
+"""The oauthlib server Castellan runs: oauthlib's endpoints with the grants enabled so far.
+
+oauthlib implements the flows; we register the grants, the JWT token generator and the
+policy-driven lifetime. Grants for users (code, refresh, device…) join as their issues land.
+"""
+
+from oauthlib.oauth2 import BearerToken, ClientCredentialsGrant
+from oauthlib.oauth2.rfc6749.endpoints import IntrospectEndpoint, RevocationEndpoint, TokenEndpoint
+
+from .issuance import access_token_lifetime, generate_access_token
+
+SUPPORTED_GRANT_TYPES = ["client_credentials"]
+
+
+class CastellanServer(TokenEndpoint, IntrospectEndpoint, RevocationEndpoint):
+    def __init__(self, request_validator, **kwargs):
+        self.bearer = BearerToken(request_validator, token_generator=generate_access_token,
+                                  expires_in=access_token_lifetime)
+        self.credentials_grant = ClientCredentialsGrant(request_validator)
+        TokenEndpoint.__init__(self, default_grant_type="client_credentials",
+                               grant_types={"client_credentials": self.credentials_grant},
+                               default_token_type=self.bearer)
+        IntrospectEndpoint.__init__(self, request_validator,
+                                    supported_token_types=("access_token", "refresh_token"))
+        RevocationEndpoint.__init__(self, request_validator,
+                                    supported_token_types=("access_token", "refresh_token"))

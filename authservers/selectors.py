@@ -1,0 +1,59 @@
+"""Reads of authorization servers, including the cached per-process snapshot the endpoints use."""
+
+from jwcrypto import jwk
+
+from . import keys
+from .models import AuthorizationServer, KeyStatus, MetadataPublish
+from .runtime import ScopeInfo, ServerSnapshot, SigningMaterial, SnapshotCache
+
+
+def authserver_get(server_id: str) -> AuthorizationServer | None:
+    return AuthorizationServer.objects.filter(pk=server_id).first()
+
+
+def published_keys(server: AuthorizationServer):
+    """ACTIVE, NEXT and not-yet-purged EXPIRED keys, in that order."""
+    order = {KeyStatus.ACTIVE: 0, KeyStatus.NEXT: 1, KeyStatus.EXPIRED: 2}
+    return sorted(server.signing_keys.all(), key=lambda key: (order[key.status], -key.created.timestamp()))
+
+
+def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
+    server = AuthorizationServer.objects.filter(pk=server_id).prefetch_related("scopes", "signing_keys").first()
+    if server is None:
+        return None
+    scopes = {
+        scope.name: ScopeInfo(name=scope.name, consent=scope.consent, default=scope.default,
+                              published=scope.metadata_publish == MetadataPublish.ALL_CLIENTS,
+                              system=scope.system)
+        for scope in server.scopes.all()
+    }
+    published = published_keys(server)
+    active = next((key for key in published if key.status == KeyStatus.ACTIVE), None)
+    signing = None
+    if active is not None:
+        private = keys.load_private_key(active.encrypted_private_key)
+        signing = SigningMaterial(kid=active.kid, alg=active.alg, jwk=private,
+                                  private_key=private.get_op_key("sign"))
+    return ServerSnapshot(
+        id=server.id, name=server.name, active=server.is_active, audiences=tuple(server.audiences),
+        issuer_mode=server.issuer_mode, custom_url=server.custom_url, scopes=scopes,
+        default_scopes=tuple(sorted(name for name, info in scopes.items() if info.default)),
+        signing=signing, jwks=keys.jwks_document([key.public_jwk for key in published]),
+        verification_keys={key.kid: jwk.JWK(**key.public_jwk) for key in published},
+    )
+
+
+_servers = SnapshotCache("server", _load_server_snapshot)
+
+
+def server_snapshot(server_id: str) -> ServerSnapshot | None:
+    """The cached snapshot of a server (active or not), or None when it does not exist."""
+    if not server_id or len(server_id) > 20:
+        return None
+    return _servers.get(server_id)
+
+
+def access_token_is_revoked(jti: str) -> bool:
+    from .models import RevokedAccessToken
+
+    return bool(jti) and RevokedAccessToken.objects.filter(pk=jti).exists()

@@ -1,0 +1,178 @@
+"""Every write to authorization servers, their signing keys and scopes."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import everyone_group, user_create
+
+from . import keys, systemlog
+from .models import (
+    AuthorizationServer,
+    ConsentType,
+    IssuerMode,
+    KeyStatus,
+    MetadataPublish,
+    Org,
+    Scope,
+    SigningKey,
+)
+from .models.servers import DEFAULT_SERVER_ID
+from .scope_rules import SYSTEM_SCOPE_DESCRIPTIONS, SYSTEM_SCOPES, scope_name_problem
+
+
+class ServiceError(Exception):
+    """An operator or API caller asked for something invalid; `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "E0000001"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+def _validate_audience(audience: str) -> None:
+    if not audience or not audience.strip():
+        raise ServiceError("audiences: The field cannot be left blank.", "audiences")
+    if len(audience) > 1024:
+        raise ServiceError("audiences: The audience must be at most 1024 characters.", "audiences")
+    if ":" in audience:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(audience)
+        if not parts.scheme or any(ch.isspace() for ch in audience):
+            raise ServiceError("audiences: An audience containing ':' must be a valid URI.", "audiences")
+
+
+def _new_signing_key(server: AuthorizationServer, status: str) -> SigningKey:
+    generated = keys.generate_rsa_key()
+    now = timezone.now()
+    return SigningKey.objects.create(
+        server=server, kid=generated.kid, status=status, public_jwk=generated.public_jwk,
+        encrypted_private_key=generated.encrypted_private_key,
+        activated=now if status == KeyStatus.ACTIVE else None,
+    )
+
+
+@transaction.atomic
+def authserver_create(*, name: str, audiences: list[str], description: str = "",
+                      issuer_mode: str = IssuerMode.ORG_URL, custom_url: str = "",
+                      server_id: str | None = None, actor: dict | None = None) -> AuthorizationServer:
+    """Create an ACTIVE server with its system scopes and an ACTIVE and a NEXT signing key."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("name: The field cannot be left blank.", "name")
+    if len(name) > 100:
+        raise ServiceError("name: The name must be at most 100 characters.", "name")
+    if len(audiences) != 1:
+        raise ServiceError("audiences: Exactly one audience is supported.", "audiences")
+    _validate_audience(audiences[0])
+    if issuer_mode not in IssuerMode.values:
+        raise ServiceError(f"issuerMode: Must be one of {', '.join(IssuerMode.values)}.", "issuerMode")
+    if issuer_mode == IssuerMode.CUSTOM_URL and not custom_url:
+        raise ServiceError("issuerMode: CUSTOM_URL needs a custom URL.", "issuerMode")
+    server = AuthorizationServer(name=name, description=description, audiences=audiences,
+                                 issuer_mode=issuer_mode, custom_url=custom_url)
+    if server_id:
+        server.id = server_id
+    server.last_rotated = timezone.now()
+    server.save(force_insert=True)
+    for scope_name in SYSTEM_SCOPES:
+        display, text = SYSTEM_SCOPE_DESCRIPTIONS[scope_name]
+        Scope.objects.create(server=server, name=scope_name, display_name=display, description=text,
+                             system=True, consent=ConsentType.IMPLICIT,
+                             metadata_publish=MetadataPublish.ALL_CLIENTS)
+    _new_signing_key(server, KeyStatus.ACTIVE)
+    _new_signing_key(server, KeyStatus.NEXT)
+    systemlog.emit("oauth2.as.created", actor=actor or systemlog.system_actor(),
+                   targets=[systemlog.target(server.id, "AuthorizationServer", server.name)],
+                   message="Create authorization server")
+    return server
+
+
+@transaction.atomic
+def signing_key_rotate(*, server: AuthorizationServer, actor: dict | None = None) -> list[SigningKey]:
+    """Manual rotation, as Okta's keyRotate: NEXT signs from now on, ACTIVE expires, a new NEXT appears."""
+    server = AuthorizationServer.objects.select_for_update().get(pk=server.pk)
+    now = timezone.now()
+    current = server.signing_keys.filter(status=KeyStatus.ACTIVE).first()
+    upcoming = server.signing_keys.filter(status=KeyStatus.NEXT).first()
+    if current:
+        current.status, current.expired = KeyStatus.EXPIRED, now
+        current.save(update_fields=["status", "expired", "last_updated"])
+    if upcoming:
+        upcoming.status, upcoming.activated = KeyStatus.ACTIVE, now
+        upcoming.save(update_fields=["status", "activated", "last_updated"])
+    else:
+        upcoming = _new_signing_key(server, KeyStatus.ACTIVE)
+    _new_signing_key(server, KeyStatus.NEXT)
+    server.last_rotated = now
+    server.save(update_fields=["last_rotated", "last_updated"])
+    systemlog.emit("app.oauth2.as.key.rollover", actor=actor or systemlog.system_actor(),
+                   targets=[systemlog.target(server.id, "AuthorizationServer", server.name)],
+                   message="Rotate authorization server signing keys",
+                   debug={"activeKid": upcoming.kid, "expiredKid": current.kid if current else None})
+    return list(server.signing_keys.order_by("created"))
+
+
+@transaction.atomic
+def scope_create(*, server: AuthorizationServer, name: str, display_name: str = "", description: str = "",
+                 consent: str = ConsentType.IMPLICIT, optional: bool = False, default: bool = False,
+                 metadata_publish: str = MetadataPublish.NO_CLIENTS, actor: dict | None = None) -> Scope:
+    problem = scope_name_problem(name)
+    if problem:
+        raise ServiceError(f"name: {problem}", "name")
+    if consent not in ConsentType.values:
+        raise ServiceError(f"consent: Must be one of {', '.join(ConsentType.values)}.", "consent")
+    if metadata_publish not in MetadataPublish.values:
+        raise ServiceError(f"metadataPublish: Must be one of {', '.join(MetadataPublish.values)}.",
+                           "metadataPublish")
+    if optional and consent == ConsentType.IMPLICIT:
+        raise ServiceError("optional: An optional scope needs consent REQUIRED or FLEXIBLE.", "optional")
+    if Scope.objects.filter(server=server, name=name).exists():
+        raise ServiceError(f"name: A scope with name '{name}' already exists.", "name")
+    scope = Scope.objects.create(server=server, name=name, display_name=display_name, description=description,
+                                 consent=consent, optional=optional, default=default,
+                                 metadata_publish=metadata_publish)
+    systemlog.emit("oauth2.scope.created", actor=actor or systemlog.system_actor(),
+                   targets=[systemlog.target(scope.id, "OAuth2Scope", scope.name),
+                            systemlog.target(server.id, "AuthorizationServer", server.name)],
+                   message="Create OAuth2 scope")
+    return scope
+
+
+def _new_admin_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+@transaction.atomic
+def bootstrap(*, admin_login: str = "admin", admin_email: str = "admin@example.com") -> dict:
+    """Converge on a usable installation: org, Everyone, the `default` server, a first admin.
+
+    Returns {"adminLogin", "adminPassword"} only when it created the admin, else {}.
+    """
+    Org.get()
+    everyone_group()
+    if not AuthorizationServer.objects.filter(pk=DEFAULT_SERVER_ID).exists():
+        authserver_create(name="default", audiences=["api://default"], server_id=DEFAULT_SERVER_ID,
+                          description="Default Authorization Server")
+    if User.objects.filter(is_superuser=True).exists():
+        return {}
+    password = _new_admin_password()
+    user_create(login=admin_login, email=admin_email, password=password, first_name="Castellan",
+                last_name="Admin", is_staff=True, is_superuser=True)
+    return {"adminLogin": admin_login, "adminPassword": password}
+
+
+def access_token_revoke(*, server_id: str, client_id: str, jti: str, expires) -> None:
+    """Deny a JWT access token until it would have expired anyway (the denylist stays bounded)."""
+    from .models import RevokedAccessToken
+
+    _, created = RevokedAccessToken.objects.get_or_create(
+        jti=jti, defaults={"server_id": server_id, "client_id": client_id, "expires": expires})
+    if created:
+        systemlog.emit("app.oauth2.as.token.revoke", actor=systemlog.actor_for_client(client_id),
+                       targets=[systemlog.target(server_id, "AuthorizationServer")],
+                       message="OAuth2 token revocation request", debug={"accessTokenJti": jti})

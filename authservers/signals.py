@@ -1,0 +1,35 @@
+"""Publish configuration changes to every process's caches (see changefeed), whoever made them."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from clients.models import Client, ClientSecret
+
+from . import changefeed
+from .models import AuthorizationServer, Scope, SigningKey
+
+
+@receiver([post_save, post_delete], sender=AuthorizationServer, dispatch_uid="authservers.server_changed")
+def server_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changefeed.publish("server", instance.pk)
+
+
+@receiver([post_save, post_delete], sender=SigningKey, dispatch_uid="authservers.key_changed")
+@receiver([post_save, post_delete], sender=Scope, dispatch_uid="authservers.scope_changed")
+def server_part_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changefeed.publish("server", instance.server_id)
+
+
+@receiver([post_save, post_delete], sender=Client, dispatch_uid="authservers.client_changed")
+def client_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changefeed.publish("client", instance.client_id)
+
+
+@receiver([post_save, post_delete], sender=ClientSecret, dispatch_uid="authservers.client_secret_changed")
+def client_secret_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        client_id = Client.objects.filter(pk=instance.client_id).values_list("client_id", flat=True).first()
+        changefeed.publish("client", client_id or "*")

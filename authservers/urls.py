@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "authservers"
+urlpatterns = [
+    path("oauth2/<str:server_id>/v1/token", views.token, name="token"),
+    path("oauth2/<str:server_id>/v1/introspect", views.introspect, name="introspect"),
+    path("oauth2/<str:server_id>/v1/revoke", views.revoke, name="revoke"),
+    path("oauth2/<str:server_id>/v1/keys", views.keys, name="jwks"),
+    path("oauth2/<str:server_id>/.well-known/openid-configuration", views.openid_configuration,
+         name="openid-configuration"),
+    path("oauth2/<str:server_id>/.well-known/oauth-authorization-server", views.oauth_authorization_server,
+         name="oauth-authorization-server"),
+    # RFC 8414 §3.1: the well-known suffix inserted before the issuer's path
+    path(".well-known/oauth-authorization-server/oauth2/<str:server_id>", views.oauth_authorization_server,
+         name="oauth-authorization-server-rfc8414"),
+]

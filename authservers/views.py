@@ -1,0 +1,126 @@
+"""Protocol endpoints of each authorization server, under /oauth2/{serverId}/. Thin: parse, call, render."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from clients.selectors import client_snapshot
+
+from .http import (
+    NO_STORE,
+    dumps,
+    json_body_response,
+    oauth_error_response,
+    okta_error_response,
+    server_not_found_response,
+)
+from .oauth import errors
+from .oauth.backend import oauthlib_core
+from .oauth.discovery import build_discovery_document
+from .oauth.form_requests import check_grant_type, parse_form_body
+from .oauth.server import SUPPORTED_GRANT_TYPES
+from .selectors import server_snapshot
+
+
+def _resolve(request, server_id):
+    """Attach the active server and this request's issuer to the request, or None (→ 404)."""
+    server = server_snapshot(server_id)
+    if server is None or not server.active:
+        return None
+    request.castellan_server = server
+    request.castellan_issuer = server.issuer(_request_base_url(request) if server.issuer_mode == "DYNAMIC" else None)
+    return server
+
+
+def _request_base_url(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _form_post(request) -> dict[str, str]:
+    return parse_form_body(method=request.method, content_type=request.META.get("CONTENT_TYPE", ""),
+                           body=request.body, query_keys=list(request.GET.keys()))
+
+
+def _oauthlib_response(headers, body, status) -> HttpResponse:
+    if status == 401:  # RFC 6749 §5.2: invalid_client answered with 401 carries WWW-Authenticate
+        headers = {**headers, "WWW-Authenticate": 'Basic realm="castellan"'}
+    return json_body_response(body, status, {**headers, **NO_STORE})
+
+
+@csrf_exempt
+def token(request, server_id):
+    if _resolve(request, server_id) is None:
+        return server_not_found_response(server_id)
+    try:
+        form = _form_post(request)
+        check_grant_type(form, SUPPORTED_GRANT_TYPES)
+        _, headers, body, status = oauthlib_core().create_token_response(request)
+    except errors.OAuthError as exc:
+        return oauth_error_response(exc)
+    return _oauthlib_response(headers, body, status)
+
+
+@csrf_exempt
+def introspect(request, server_id):
+    if _resolve(request, server_id) is None:
+        return server_not_found_response(server_id)
+    try:
+        form = _form_post(request)
+        if not form.get("token"):
+            raise errors.InvalidRequest(errors.TOKEN_PARAMETER_REQUIRED)
+        _, headers, body, status = oauthlib_core().create_introspect_response(request)
+    except errors.OAuthError as exc:
+        return oauth_error_response(exc)
+    return _oauthlib_response(headers, body, status)
+
+
+@csrf_exempt
+def revoke(request, server_id):
+    if _resolve(request, server_id) is None:
+        return server_not_found_response(server_id)
+    try:
+        form = _form_post(request)
+        if not form.get("token"):
+            raise errors.InvalidRequest(errors.TOKEN_PARAMETER_REQUIRED)
+        _, headers, body, status = oauthlib_core().create_revocation_response(request)
+    except errors.OAuthError as exc:
+        return oauth_error_response(exc)
+    return _oauthlib_response(headers, body or "", status)
+
+
+def keys(request, server_id):
+    if request.method not in ("GET", "HEAD"):
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED))
+    server = _resolve(request, server_id)
+    if server is None:
+        return server_not_found_response(server_id)
+    body = server.render_once("jwks", lambda: dumps(server.jwks))
+    max_age = settings.CASTELLAN_JWKS_MAX_AGE
+    return json_body_response(body, headers={"Cache-Control": f"max-age={max_age}, must-revalidate"})
+
+
+def _discovery(request, server_id, *, openid: bool):
+    if request.method not in ("GET", "HEAD"):
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED))
+    server = _resolve(request, server_id)
+    if server is None:
+        return server_not_found_response(server_id)
+    client_id = request.GET.get("client_id")
+    if client_id is not None and client_snapshot(client_id) is None:
+        # Okta answers an unknown client_id here in the Management error shape.
+        return okta_error_response("invalid_client", "Invalid value for `client_id` parameter", 400)
+    issuer = request.castellan_issuer
+    body = server.render_once(
+        ("discovery", openid, issuer),
+        lambda: dumps(build_discovery_document(server, issuer=issuer, base_url=issuer.rsplit("/oauth2/", 1)[0],
+                                               openid=openid)),
+    )
+    return json_body_response(body, headers={"Cache-Control": "max-age=60"})
+
+
+def openid_configuration(request, server_id):
+    return _discovery(request, server_id, openid=True)
+
+
+def oauth_authorization_server(request, server_id):
+    return _discovery(request, server_id, openid=False)

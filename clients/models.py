@@ -1,0 +1,159 @@
+"""Client applications: django-oauth-toolkit's Application, swapped and extended with Okta's app fields."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.models import AbstractApplication
+
+from config.ids import new_client_id, new_secret_id
+
+
+class ApplicationType(models.TextChoices):
+    WEB = "web"
+    NATIVE = "native"
+    BROWSER = "browser"
+    SERVICE = "service"
+
+
+class GrantType(models.TextChoices):
+    AUTHORIZATION_CODE = "authorization_code"
+    CLIENT_CREDENTIALS = "client_credentials"
+    REFRESH_TOKEN = "refresh_token"
+    PASSWORD = "password"
+    IMPLICIT = "implicit"
+    DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+    TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+
+class ResponseType(models.TextChoices):
+    CODE = "code"
+    TOKEN = "token"
+    ID_TOKEN = "id_token"
+
+
+class AuthMethod(models.TextChoices):
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+    CLIENT_SECRET_POST = "client_secret_post"
+    CLIENT_SECRET_JWT = "client_secret_jwt"
+    PRIVATE_KEY_JWT = "private_key_jwt"
+    NONE = "none"
+
+
+SECRET_AUTH_METHODS = {AuthMethod.CLIENT_SECRET_BASIC, AuthMethod.CLIENT_SECRET_POST, AuthMethod.CLIENT_SECRET_JWT}
+
+
+class ConsentMethod(models.TextChoices):
+    TRUSTED = "TRUSTED"
+    REQUIRED = "REQUIRED"
+
+
+class RefreshTokenRotation(models.TextChoices):
+    STATIC = "STATIC"
+    ROTATE = "ROTATE"
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+def _grant_list():
+    return [GrantType.AUTHORIZATION_CODE.value]
+
+
+class Client(AbstractApplication):
+    """An OIDC app. Its Okta id (`0oa…`) is also its `client_id`.
+
+    DOT's single `authorization_grant_type` and its hashed `client_secret` are replaced: Okta apps
+    hold a list of grant types, and secrets live encrypted in `ClientSecret` (there may be two).
+    """
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_client_id, editable=False)
+    client_id = models.CharField(max_length=255, unique=True, db_index=True)
+    authorization_grant_type = None
+    client_secret = None
+    hash_client_secret = None
+
+    label = models.CharField(max_length=255)
+    application_type = models.CharField(max_length=16, choices=ApplicationType.choices,
+                                        default=ApplicationType.WEB)
+    grant_types = ArrayField(models.CharField(max_length=64, choices=GrantType.choices),
+                             default=_grant_list)
+    response_types = ArrayField(models.CharField(max_length=16, choices=ResponseType.choices),
+                                default=list, blank=True)
+    token_endpoint_auth_method = models.CharField(max_length=32, choices=AuthMethod.choices,
+                                                  default=AuthMethod.CLIENT_SECRET_BASIC)
+    consent_method = models.CharField(max_length=16, choices=ConsentMethod.choices,
+                                      default=ConsentMethod.TRUSTED)
+    pkce_required = models.BooleanField(default=True)
+    refresh_token_rotation = models.CharField(max_length=8, choices=RefreshTokenRotation.choices,
+                                              default=RefreshTokenRotation.STATIC)
+    refresh_token_leeway = models.PositiveSmallIntegerField(default=30)
+    client_uri = models.URLField(blank=True)
+    logo_uri = models.URLField(blank=True)
+    policy_uri = models.URLField(blank=True)
+    tos_uri = models.URLField(blank=True)
+    initiate_login_uri = models.URLField(blank=True)
+    jwks = models.JSONField(default=dict, blank=True)
+    jwks_uri = models.URLField(blank=True)
+    profile = models.JSONField(default=dict, blank=True, help_text="Free-form JSON, `app.profile` in claims.")
+    status = models.CharField(max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE)
+    assigned_users = models.ManyToManyField("accounts.User", blank=True, related_name="assigned_clients")
+    assigned_groups = models.ManyToManyField("accounts.Group", blank=True, related_name="assigned_clients")
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        ordering = ["label"]
+
+    def __str__(self):
+        return f"{self.label} ({self.client_id})"
+
+    def save(self, *args, **kwargs):
+        if not self.client_id:
+            self.client_id = self.id
+        self.name = self.label
+        self.client_type = (self.CLIENT_PUBLIC if self.token_endpoint_auth_method == AuthMethod.NONE
+                            else self.CLIENT_CONFIDENTIAL)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        # DOT's clean() validates its single grant type; Okta-style validation lives in clients.validation.
+        from .validation import validate_client_settings
+
+        validate_client_settings(self)
+
+    def allows_grant_type(self, *grant_types):
+        return bool(set(self.grant_types) & set(grant_types))
+
+    @property
+    def is_active(self):
+        return self.status == ClientStatus.ACTIVE
+
+    @property
+    def uses_secret(self):
+        return self.token_endpoint_auth_method in SECRET_AUTH_METHODS
+
+
+class SecretStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class ClientSecret(models.Model):
+    """A client secret, encrypted with the key-encryption key (client_secret_jwt needs it back)."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_secret_id, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="secrets")
+    encrypted_secret = models.TextField(editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False,
+                                   help_text="Base64url SHA-256 prefix, to recognise a secret without showing it.")
+    status = models.CharField(max_length=16, choices=SecretStatus.choices, default=SecretStatus.ACTIVE)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self):
+        return f"{self.id} ({self.status})"

@@ -1,0 +1,84 @@
+"""Okta's per-type rules for OIDC apps (grant types, response types, redirect URIs), as pure checks."""
+
+from urllib.parse import urlsplit
+
+from .models import ApplicationType, AuthMethod, GrantType
+
+ALLOWED_GRANTS = {
+    ApplicationType.BROWSER: {GrantType.AUTHORIZATION_CODE, GrantType.IMPLICIT, GrantType.REFRESH_TOKEN},
+    ApplicationType.NATIVE: {GrantType.AUTHORIZATION_CODE, GrantType.IMPLICIT, GrantType.PASSWORD,
+                             GrantType.REFRESH_TOKEN, GrantType.DEVICE_CODE},
+    ApplicationType.WEB: {GrantType.AUTHORIZATION_CODE, GrantType.IMPLICIT, GrantType.REFRESH_TOKEN,
+                          GrantType.CLIENT_CREDENTIALS},
+    ApplicationType.SERVICE: {GrantType.CLIENT_CREDENTIALS},
+}
+EXTRA_GRANTS = {GrantType.TOKEN_EXCHANGE}
+NON_REDIRECT_GRANTS = {GrantType.CLIENT_CREDENTIALS, GrantType.PASSWORD, GrantType.DEVICE_CODE,
+                       GrantType.TOKEN_EXCHANGE}
+
+
+class ClientValidationError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def default_application_type(grant_types: list[str]) -> str:
+    return ApplicationType.SERVICE if set(grant_types) == {GrantType.CLIENT_CREDENTIALS} else ApplicationType.WEB
+
+
+def default_response_types(application_type: str, grant_types: list[str]) -> list[str]:
+    if application_type == ApplicationType.SERVICE:
+        return ["token"]  # Okta: service apps carry ["token"], which is not the implicit flow
+    return ["code"] if GrantType.AUTHORIZATION_CODE in grant_types else []
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    parts = urlsplit(uri)
+    if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
+        return f"'{uri}' is not an absolute URI."
+    if parts.fragment or "#" in uri:
+        return f"'{uri}' must not contain a fragment."
+    if any(ch.isspace() for ch in uri):
+        return f"'{uri}' must not contain spaces."
+    return None
+
+
+def validate_client_settings(client) -> None:
+    """Raise ClientValidationError for the first rule the client breaks."""
+    if not client.label or not client.label.strip():
+        raise ClientValidationError("label", "The field cannot be left blank.")
+    grants = list(client.grant_types or [])
+    if not grants:
+        raise ClientValidationError("grant_types", "At least one grant type is required.")
+    unknown = [grant for grant in grants if grant not in GrantType.values]
+    if unknown:
+        raise ClientValidationError("grant_types", f"Unknown grant type: {', '.join(unknown)}.")
+    app_type = client.application_type
+    if app_type not in ApplicationType.values:
+        raise ClientValidationError("application_type", f"Must be one of {', '.join(ApplicationType.values)}.")
+    not_allowed = [g for g in grants if g not in ALLOWED_GRANTS[app_type] | EXTRA_GRANTS]
+    if not_allowed:
+        raise ClientValidationError(
+            "grant_types", f"Application type '{app_type}' cannot use {', '.join(not_allowed)}.")
+    if app_type in (ApplicationType.WEB, ApplicationType.NATIVE) and GrantType.AUTHORIZATION_CODE not in grants:
+        raise ClientValidationError("grant_types", f"A {app_type} app must include authorization_code.")
+    if client.token_endpoint_auth_method not in AuthMethod.values:
+        raise ClientValidationError("token_endpoint_auth_method",
+                                    f"Must be one of {', '.join(AuthMethod.values)}.")
+    if app_type == ApplicationType.SERVICE and client.token_endpoint_auth_method == AuthMethod.NONE:
+        raise ClientValidationError("token_endpoint_auth_method", "A service app must authenticate.")
+    if client.token_endpoint_auth_method == AuthMethod.NONE and not client.pkce_required:
+        raise ClientValidationError("pkce_required", "PKCE is required when the auth method is none.")
+    response_types = list(client.response_types or [])
+    if GrantType.AUTHORIZATION_CODE in grants and "code" not in response_types:
+        raise ClientValidationError("response_types", "authorization_code requires the 'code' response type.")
+    redirect_uris = client.redirect_uris.split()
+    needs_redirect = any(grant not in NON_REDIRECT_GRANTS | {GrantType.REFRESH_TOKEN} for grant in grants)
+    if needs_redirect and not redirect_uris:
+        raise ClientValidationError("redirect_uris", "At least one redirect URI is required.")
+    for uri in redirect_uris + client.post_logout_redirect_uris.split():
+        problem = redirect_uri_problem(uri)
+        if problem:
+            raise ClientValidationError("redirect_uris", problem)

@@ -1,0 +1,198 @@
+"""Settings for running Castellan: everything comes from the environment (or the local .env).
+
+Secrets have no default here. `make run` writes a git-ignored `.env` with fresh random values on
+first start; `manage.py` and the WSGI server read the same file.
+"""
+
+import sys
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _required(name: str, hint: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        sys.stderr.write(f"Castellan cannot start: {name} is not set. {hint}\n")
+        raise SystemExit(1)
+    return value
+
+
+SECRET_KEY = _required("DJANGO_SECRET_KEY", "Run `make run` once to create .env, or export it.")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+HOST = env.str("HOST", default="127.0.0.1")
+PORT = env.int("PORT", default=8000)
+# Base of every ORG_URL issuer: https://id.example.com gives https://id.example.com/oauth2/default.
+CASTELLAN_BASE_URL = env.str("CASTELLAN_BASE_URL", default=f"http://{HOST}:{PORT}").rstrip("/")
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", HOST])
+
+# Fernet key(s), comma-separated, newest first: encrypt signing keys and client secrets at rest.
+CASTELLAN_KEY_ENCRYPTION_KEY = _required(
+    "CASTELLAN_KEY_ENCRYPTION_KEY",
+    "It encrypts every private key and client secret; restore it from your backup of .env.",
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "oauth2_provider",
+    "accounts",
+    "clients",
+    "authservers",
+    "policies",
+]
+
+MIDDLEWARE = [
+    "authservers.middleware.OAuthRequestGuardMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_url() -> str:
+    url = env.str("DATABASE_URL", default="")
+    if url:
+        return url
+    from config.embedded_postgres import database_url
+
+    return database_url(BASE_DIR)
+
+
+DATABASES = {"default": env.db_url_config(_database_url())}
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Redis when REDIS_URL is set; otherwise a broker and cache that need no server.
+REDIS_URL = env.str("REDIS_URL", default="")
+BROKER_DIR = BASE_DIR / ".castellan" / "broker"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# django-oauth-toolkit: swapped models bound to the authorization server that issued them.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "clients.Client"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "authservers.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "authservers.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "authservers.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "authservers.Grant"
+OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "authservers.DeviceGrant"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "authservers.oauth.validator.CastellanValidator",
+    "OAUTH2_SERVER_CLASS": "authservers.oauth.server.CastellanServer",
+    "OAUTH2_BACKEND_CLASS": "authservers.oauth.backend.CastellanOAuthLibCore",
+    "PKCE_REQUIRED": True,
+}
+
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "config.api.okta_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# Request bodies on the OAuth endpoints larger than this get 413 (bytes).
+CASTELLAN_MAX_REQUEST_BYTES = env.int("CASTELLAN_MAX_REQUEST_BYTES", default=64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# How long an unknown server or client id is remembered as unknown (seconds).
+CASTELLAN_NEGATIVE_CACHE_SECONDS = env.float("CASTELLAN_NEGATIVE_CACHE_SECONDS", default=5.0)
+# Cache-Control max-age of v1/keys (seconds).
+CASTELLAN_JWKS_MAX_AGE = env.int("CASTELLAN_JWKS_MAX_AGE", default=300)
+# Default access-token lifetime when no policy rule says otherwise (seconds).
+CASTELLAN_ACCESS_TOKEN_LIFETIME = env.int("CASTELLAN_ACCESS_TOKEN_LIFETIME", default=3600)
+# How often queued System Log events are flushed to the database (seconds).
+CASTELLAN_SYSTEM_LOG_FLUSH_SECONDS = env.float("CASTELLAN_SYSTEM_LOG_FLUSH_SECONDS", default=0.5)
+
+# Behind a TLS-terminating proxy: HTTPS-only cookies, HSTS, trust X-Forwarded-Proto.
+CASTELLAN_SECURE = env.bool("CASTELLAN_SECURE", default=False)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if CASTELLAN_SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[CASTELLAN_BASE_URL])
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("CASTELLAN_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.security.DisallowedHost": {"level": "ERROR"},
+        "embedded_postgres": {"level": "WARNING"},
+    },
+}
+# "batched": System Log events are written by a background thread (off the request path);
+# "inline": written at once in the caller's transaction.
+CASTELLAN_SYSTEM_LOG_WRITER = env.str("CASTELLAN_SYSTEM_LOG_WRITER", default="batched")
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
