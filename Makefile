@@ -11,12 +11,15 @@ PYTEST_ARGS ?=
 
 # First interpreter that actually runs and is >= 3.11. pyenv shims for versions that are not
 # selected exist but exit non-zero, so each candidate is run, not just looked up.
-PYTHON ?= $(shell for py in python3.13 python3.12 python3.11 python3 \
+# `make install PYTHON=/path/to/python3.12` picks one by hand.
+ifneq ($(origin PYTHON),command line)
+PYTHON = $(shell for py in python3.13 python3.12 python3.11 python3 \
 		$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) \
 		$(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) \
 		$(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3); do \
 	if "$$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then \
 		echo "$$py"; break; fi; done)
+endif
 
 .PHONY: help install run test lint bench clean stop-db reset-db
 
@@ -32,12 +35,13 @@ help:
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then \
-		echo "error: no Python >= 3.11 found (tried python3.13, python3.12, python3.11, python3, ~/.pyenv)." >&2; \
-		exit 1; fi
 	@if [ ! -x "$(PY)" ]; then \
-		echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) -c 'import platform; print(platform.python_version())'))"; \
-		"$(PYTHON)" -m venv "$(VENV)"; fi
+		py="$(PYTHON)"; \
+		if [ -z "$$py" ]; then \
+			echo "error: no Python >= 3.11 found (tried python3.13, python3.12, python3.11, python3, ~/.pyenv)." >&2; \
+			exit 1; fi; \
+		echo "Creating $(VENV) with $$py ($$("$$py" -c 'import platform; print(platform.python_version())'))"; \
+		"$$py" -m venv "$(VENV)" || { rm -rf "$(VENV)"; exit 1; }; fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch "$(STAMP)"

@@ -19,7 +19,7 @@ CHANNEL = "castellan_config"
 log = logging.getLogger(__name__)
 
 _subscribers: list = []
-_state = {"pid": None, "live": False, "thread": None}
+_state = {"pid": None, "live": False, "thread": None, "stopping": False}
 _lock = threading.Lock()
 
 
@@ -40,6 +40,16 @@ def feed_is_live() -> bool:
     if _state["pid"] != os.getpid():
         _start()
     return _state["live"]
+
+
+def stop(timeout: float = 3.0) -> None:
+    """Stop this process's listener (tests do, before the test database is dropped)."""
+    thread = _state["thread"]
+    _state["stopping"] = True
+    if thread is not None and _state["pid"] == os.getpid():
+        thread.join(timeout)
+    _state.update(pid=None, live=False, thread=None, stopping=False)
+    _deliver("*", "*")
 
 
 def _deliver(kind: str, key: str) -> None:
@@ -74,19 +84,21 @@ def _conninfo() -> str:
 
 def _listen_forever(conninfo: str) -> None:
     backoff = 0.1
-    while True:
+    while not _state["stopping"]:
         try:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
                 _deliver("*", "*")  # anything may have changed while we were not listening
                 _state["live"] = True
                 backoff = 0.1
-                for notify in conn.notifies():
-                    kind, _, key = notify.payload.partition(":")
-                    _deliver(kind, key)
+                while not _state["stopping"]:
+                    for notify in conn.notifies(timeout=0.5):
+                        kind, _, key = notify.payload.partition(":")
+                        _deliver(kind, key)
         except Exception:  # noqa: BLE001 - the listener must survive any database failure
             log.warning("Configuration change feed disconnected; retrying", exc_info=True)
         _state["live"] = False
         _deliver("*", "*")
-        time.sleep(backoff)
-        backoff = min(backoff * 2, 5.0)
+        if not _state["stopping"]:
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)

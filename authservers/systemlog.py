@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timezone
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connection
 
 log = logging.getLogger(__name__)
 
@@ -107,5 +107,6 @@ def _write_forever() -> None:
         first = _queue.get()  # block until there is something to write
         threading.Event().wait(interval)  # let a batch accumulate
         batch = [first, *_drain()]
-        close_old_connections()
         _write(batch)
+        if _queue.empty():
+            connection.close()  # an idle writer holds no database session

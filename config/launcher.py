@@ -48,11 +48,19 @@ def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8000"))
     if not _port_free(host, port):
-        _say(f"{host}:{port} is already in use (another `make run`?). Stop it or set PORT=....")
+        _warn(f"{host}:{port} is already in use (another `make run`?). Stop it or set PORT=....")
         return 1
 
     database = _resolve_database()
-    _prepare_django()
+    from django.core.management import CommandError
+
+    try:
+        _prepare_django()
+    except CommandError as exc:
+        _warn(f"Start-up stopped: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
     from django.conf import settings
 
     for folder in BROKER_DIRS:
@@ -161,6 +169,10 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+def _warn(text: str) -> None:
+    print(f"!! {text}", file=sys.stderr, flush=True)
+
+
 class Children:
     """The granian server and the Celery worker, and how they are stopped."""
 
@@ -195,7 +207,7 @@ class Children:
             while self.stop_requested is None and self.server.poll() is None:
                 if not worker_reported and self.worker.poll() is not None:
                     code = self.worker.returncode
-                    _say(f"!! The Celery worker exited (code {code}); scheduled tasks are not running.")
+                    _warn(f"The Celery worker exited (code {code}); scheduled tasks are not running.")
                     worker_reported = True
                 time.sleep(0.2)
         finally:
@@ -203,7 +215,7 @@ class Children:
             self.shutdown()
         if self.stop_requested is not None:
             return 0
-        _say(f"!! granian exited with code {server_code}.")
+        _warn(f"granian exited with code {server_code}.")
         return server_code or 1
 
     def shutdown(self) -> None:
@@ -213,7 +225,7 @@ class Children:
                 try:
                     child.wait(SHUTDOWN_GRACE)
                 except subprocess.TimeoutExpired:
-                    _say(f"!! pid {child.pid} did not stop within {SHUTDOWN_GRACE:.0f}s; killing it.")
+                    _warn(f"pid {child.pid} did not stop within {SHUTDOWN_GRACE:.0f}s; killing it.")
             if child is not None:
                 # Whatever the child left in its session (granian workers, the Celery pool and beat).
                 try:

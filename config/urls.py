@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,6 +9,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("authservers.urls")),
 ]
+
+if os.environ.get("CASTELLAN_BENCH_FLOOR") == "1":  # `make bench` only: the floor view (bench/floor.py)
+    from bench.floor import floor
+
+    urlpatterns.append(path("bench/floor", floor))
 
 handler400 = errors.bad_request
 handler403 = errors.permission_denied

@@ -146,7 +146,17 @@ OAUTH2_PROVIDER = {
     "OAUTH2_SERVER_CLASS": "authservers.oauth.server.CastellanServer",
     "OAUTH2_BACKEND_CLASS": "authservers.oauth.backend.CastellanOAuthLibCore",
     "PKCE_REQUIRED": True,
+    # RFC 9700 hardening. Password and implicit stay possible per client (issue 5), off by default.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
+# http redirect URIs stay allowed for native apps' loopback callbacks (RFC 8252 §7.3).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.okta_exception_handler",
