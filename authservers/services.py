@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -131,11 +131,13 @@ def scope_create(*, server: AuthorizationServer, name: str, display_name: str = 
                            "metadataPublish")
     if optional and consent == ConsentType.IMPLICIT:
         raise ServiceError("optional: An optional scope needs consent REQUIRED or FLEXIBLE.", "optional")
-    if Scope.objects.filter(server=server, name=name).exists():
-        raise ServiceError(f"name: A scope with name '{name}' already exists.", "name")
-    scope = Scope.objects.create(server=server, name=name, display_name=display_name, description=description,
-                                 consent=consent, optional=optional, default=default,
-                                 metadata_publish=metadata_publish)
+    try:
+        with transaction.atomic():
+            scope = Scope.objects.create(server=server, name=name, display_name=display_name,
+                                         description=description, consent=consent, optional=optional,
+                                         default=default, metadata_publish=metadata_publish)
+    except IntegrityError:
+        raise ServiceError(f"name: A scope with name '{name}' already exists.", "name") from None
     systemlog.emit("oauth2.scope.created", actor=actor or systemlog.system_actor(),
                    targets=[systemlog.target(scope.id, "OAuth2Scope", scope.name),
                             systemlog.target(server.id, "AuthorizationServer", server.name)],
@@ -176,3 +178,11 @@ def access_token_revoke(*, server_id: str, client_id: str, jti: str, expires) ->
         systemlog.emit("app.oauth2.as.token.revoke", actor=systemlog.actor_for_client(client_id),
                        targets=[systemlog.target(server_id, "AuthorizationServer")],
                        message="OAuth2 token revocation request", debug={"accessTokenJti": jti})
+
+
+def revoked_access_tokens_purge(*, now=None) -> int:
+    """Forget denylisted tokens that have expired anyway; returns how many rows went."""
+    from .models import RevokedAccessToken
+
+    deleted, _ = RevokedAccessToken.objects.filter(expires__lte=now or timezone.now()).delete()
+    return deleted

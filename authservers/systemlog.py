@@ -10,8 +10,12 @@ import logging
 import os
 import queue
 import threading
+import random
+import time
 import uuid
 from datetime import datetime, timezone
+
+from psycopg.types.json import Jsonb
 
 from django.conf import settings
 from django.db import connection
@@ -21,7 +25,10 @@ log = logging.getLogger(__name__)
 _queue: "queue.SimpleQueue[dict]" = queue.SimpleQueue()
 _writer = {"pid": None}
 _writer_lock = threading.Lock()
+_flush_lock = threading.Lock()
+_pending = threading.Event()
 MAX_BATCH = 500
+_random = random.Random()
 
 
 def actor_for_client(client_id: str, label: str = "") -> dict:
@@ -44,34 +51,49 @@ def emit(event_type: str, *, actor: dict, targets: list[dict] | None = None, res
          reason: str = "", message: str = "", severity: str = "INFO", client: dict | None = None,
          debug: dict | None = None, request_ip: str | None = None) -> None:
     """Record one event. Never raises into the caller and never blocks on the database (batched mode)."""
-    event = {
-        "uuid": uuid.uuid4(),
-        "published": datetime.now(timezone.utc),
-        "event_type": event_type,
-        "severity": severity,
-        "display_message": message[:512],
-        "actor": actor,
-        "client": client or ({"ipAddress": request_ip} if request_ip else {}),
-        "target": targets or [],
-        "outcome_result": result,
-        "outcome_reason": reason[:255],
-        "debug_context": {"debugData": debug or {}},
-    }
+    event = (event_type, severity, message, actor, client or ({"ipAddress": request_ip} if request_ip else {}),
+             targets or [], result, reason, debug or {})
+    _enqueue(time.time(), None, event)
+
+
+def emit_deferred(build, *args) -> None:
+    """Record the event `build(*args)` returns, built by the writer: for the token endpoint's hot path.
+
+    `build` returns `emit`'s fields as a tuple (event_type, severity, message, actor, client, targets,
+    result, reason, debug); the caller pays only for a queue put.
+    """
+    _enqueue(time.time(), build, args)
+
+
+def _enqueue(published: float, build, payload) -> None:
     if settings.CASTELLAN_SYSTEM_LOG_WRITER == "inline":
-        _write([event])
+        _write([(published, build, payload)])
         return
     _ensure_writer()
-    _queue.put(event)
+    _queue.put((published, build, payload))
+    _pending.set()
 
 
-def flush(timeout: float = 5.0) -> None:
-    """Write everything queued so far (for shutdown and tests)."""
-    batch = _drain()
-    if batch:
-        _write(batch)
+def flush() -> None:
+    """Write everything queued so far (the writer thread, shutdown and tests all come here)."""
+    with _flush_lock:
+        while True:
+            batch = _drain()
+            if not batch:
+                return
+            _write_with_retries(batch)
 
 
-def _drain() -> list[dict]:
+def _write_with_retries(batch: list[tuple]) -> None:
+    for attempt in range(3):
+        if _write(batch):
+            return
+        connection.close()  # a broken session is replaced on the next attempt
+        time.sleep(0.5 * (attempt + 1))
+    log.error("Dropped %d System Log events after 3 failed writes", len(batch))
+
+
+def _drain() -> list[tuple]:
     batch = []
     while len(batch) < MAX_BATCH:
         try:
@@ -81,13 +103,35 @@ def _drain() -> list[dict]:
     return batch
 
 
-def _write(batch: list[dict]) -> None:
+_COLUMNS = ("uuid", "published", "event_type", "version", "severity", "display_message", "actor", "client",
+            "target", "outcome_result", "outcome_reason", "authentication_context", "security_context",
+            "debug_context", "transaction", "request")
+
+
+def _row(queued: tuple) -> tuple:
+    published, build, payload = queued
+    event = build(*payload) if build is not None else payload
+    event_type, severity, message, actor, client, targets, result, reason, debug = event
+    # Log ids need uniqueness, not secrecy: a PRNG uuid4 spares the request path an os.urandom call.
+    return (uuid.UUID(int=_random.getrandbits(128), version=4),
+            datetime.fromtimestamp(published, timezone.utc), event_type, "0", severity, message[:512],
+            Jsonb(actor), Jsonb(client), Jsonb(targets), result, reason[:255], Jsonb({}), Jsonb({}),
+            Jsonb({"debugData": debug}), Jsonb({}), Jsonb({}))
+
+
+def _write(batch: list[tuple]) -> bool:
+    """COPY the batch into the System Log table: several times cheaper than ORM inserts."""
     from .models import LogEvent
 
+    sql = f"COPY {LogEvent._meta.db_table} ({', '.join(_COLUMNS)}) FROM STDIN"
     try:
-        LogEvent.objects.bulk_create([LogEvent(**event) for event in batch])
-    except Exception:  # noqa: BLE001 - losing audit events is logged, never raised into a request
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for event in batch:
+                copy.write_row(_row(event))
+        return True
+    except Exception:  # noqa: BLE001 - a failed write is logged and retried, never raised into a request
         log.exception("Could not write %d System Log events", len(batch))
+        return False
 
 
 def _ensure_writer() -> None:
@@ -97,6 +141,7 @@ def _ensure_writer() -> None:
         if _writer["pid"] == os.getpid():
             return
         _writer["pid"] = os.getpid()
+        _random.seed()  # forked workers must not share the id generator's state
         threading.Thread(target=_write_forever, name="castellan-systemlog", daemon=True).start()
         atexit.register(flush)
 
@@ -104,9 +149,9 @@ def _ensure_writer() -> None:
 def _write_forever() -> None:
     interval = settings.CASTELLAN_SYSTEM_LOG_FLUSH_SECONDS
     while True:
-        first = _queue.get()  # block until there is something to write
-        threading.Event().wait(interval)  # let a batch accumulate
-        batch = [first, *_drain()]
-        _write(batch)
+        _pending.wait()  # until something is queued
+        time.sleep(interval)  # let a batch accumulate
+        _pending.clear()
+        flush()
         if _queue.empty():
             connection.close()  # an idle writer holds no database session

@@ -37,8 +37,10 @@ def _request_base_url(request) -> str:
 
 
 def _form_post(request) -> dict[str, str]:
-    return parse_form_body(method=request.method, content_type=request.META.get("CONTENT_TYPE", ""),
-                           body=request.body, query_keys=list(request.GET.keys()))
+    request.castellan_form = parse_form_body(
+        method=request.method, content_type=request.META.get("CONTENT_TYPE", ""), body=request.body,
+        query_keys=list(request.GET.keys()))
+    return request.castellan_form
 
 
 def _oauthlib_response(headers, body, status) -> HttpResponse:

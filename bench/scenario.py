@@ -27,6 +27,7 @@ def prepare() -> Scenario:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
+    _verify_runtime_configuration()
     if "bootstrap" in get_commands():
         call_command("bootstrap")
     else:
@@ -48,6 +49,15 @@ def prepare() -> Scenario:
     _flush_system_log()
     connections.close_all()
     return Scenario(server_id=SERVER_ID, scope=SCOPE, client_id=client.client_id, client_secret=secret)
+
+
+def _verify_runtime_configuration() -> None:
+    """The server's own start-up check (a wrong key-encryption key), here where its message is read."""
+    try:
+        from config.startup import verify_runtime_configuration
+    except ImportError:
+        return
+    verify_runtime_configuration()
 
 
 def _flush_system_log() -> None:

@@ -2,7 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from .models import ApplicationType, AuthMethod, GrantType
+from django.core.exceptions import ValidationError
+
+from .models import ApplicationType, AuthMethod, ConsentMethod, GrantType, ResponseType
 
 ALLOWED_GRANTS = {
     ApplicationType.BROWSER: {GrantType.AUTHORIZATION_CODE, GrantType.IMPLICIT, GrantType.REFRESH_TOKEN},
@@ -17,11 +19,16 @@ NON_REDIRECT_GRANTS = {GrantType.CLIENT_CREDENTIALS, GrantType.PASSWORD, GrantTy
                        GrantType.TOKEN_EXCHANGE}
 
 
-class ClientValidationError(Exception):
+class ClientValidationError(ValidationError):
+    """A broken Okta app rule; a Django ValidationError so forms and full_clean() show it on the field."""
+
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+        super().__init__({field: [message]})
         self.field = field
-        self.message = message
+        self.text = message
+
+    def __str__(self):
+        return f"{self.field}: {self.text}"
 
 
 def default_application_type(grant_types: list[str]) -> str:
@@ -71,7 +78,12 @@ def validate_client_settings(client) -> None:
         raise ClientValidationError("token_endpoint_auth_method", "A service app must authenticate.")
     if client.token_endpoint_auth_method == AuthMethod.NONE and not client.pkce_required:
         raise ClientValidationError("pkce_required", "PKCE is required when the auth method is none.")
+    if client.consent_method not in ConsentMethod.values:
+        raise ClientValidationError("consent_method", f"Must be one of {', '.join(ConsentMethod.values)}.")
     response_types = list(client.response_types or [])
+    unknown = [value for value in response_types if value not in ResponseType.values]
+    if unknown:
+        raise ClientValidationError("response_types", f"Unknown response type: {', '.join(unknown)}.")
     if GrantType.AUTHORIZATION_CODE in grants and "code" not in response_types:
         raise ClientValidationError("response_types", "authorization_code requires the 'code' response type.")
     redirect_uris = client.redirect_uris.split()

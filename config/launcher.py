@@ -110,6 +110,9 @@ def _prepare_django() -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=1)
+    from config.startup import verify_runtime_configuration
+
+    verify_runtime_configuration()  # a wrong key-encryption key stops here, before anything serves
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("bootstrap")
     connections.close_all()

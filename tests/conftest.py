@@ -1,8 +1,6 @@
 """Fixtures shared by the whole suite: servers, scopes, clients, and cache hygiene between tests."""
 
-import base64
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -12,6 +10,7 @@ from authservers.services import bootstrap
 from clients.models import Client
 
 from .factories import AuthorizationServerFactory, ClientFactory, ScopeFactory
+from .helpers import basic_auth_header, endpoint, post_form
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +28,31 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
+_KEY_POOL: list = []
+
+
+@pytest.fixture(autouse=True)
+def _pooled_rsa_keys(monkeypatch):
+    """RSA-2048 generation costs ~0.1 s and every server makes two keys: reuse real generated keys.
+
+    Within one test every key is distinct (the pool grows when a test needs more), so kids stay
+    unique as the schema requires; across tests, rows roll back and the same keys are dealt again.
+    """
+    from authservers import keys
+
+    generate = keys.generate_rsa_key
+    dealt = iter(range(1_000_000))
+
+    def pooled(alg: str = "RS256"):
+        index = next(dealt)
+        while len(_KEY_POOL) <= index:
+            _KEY_POOL.append(generate())
+        key = _KEY_POOL[index]
+        return key if alg == "RS256" else generate(alg)
+
+    monkeypatch.setattr(keys, "generate_rsa_key", pooled)
 
 
 def clear_snapshot_caches() -> None:
@@ -56,12 +80,6 @@ class RegisteredClient:
 
 def _registered(client: Client) -> RegisteredClient:
     return RegisteredClient(model=client, client_id=client.client_id, secret=client.plaintext_secret)
-
-
-def basic_auth_header(client_id: str, secret: str) -> str:
-    """RFC 6749 §2.3.1: Basic base64(urlencode(id) ":" urlencode(secret))."""
-    raw = f"{quote(client_id, safe='')}:{quote(secret, safe='')}".encode()
-    return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 @pytest.fixture
@@ -107,18 +125,6 @@ def make_client(db):
     return make
 
 
-FORM = "application/x-www-form-urlencoded"
-
-
-def token_url(server_id: str = "default") -> str:
-    return f"/oauth2/{server_id}/v1/token"
-
-
-def post_form(client, url: str, data=(), **extra):
-    """POST `data` (a dict or a list of pairs, so names may repeat) form-encoded, as OAuth clients do."""
-    return client.post(url, urlencode(data, doseq=False), content_type=FORM, **extra)
-
-
 @pytest.fixture
 def issue_token(client):
     """POST a client_credentials request with Basic auth; returns the access token (asserts 200)."""
@@ -126,7 +132,7 @@ def issue_token(client):
         data = {"grant_type": "client_credentials"}
         if scope is not None:
             data["scope"] = scope
-        response = post_form(client, token_url(server_id), data,
+        response = post_form(client, endpoint("token", server_id), data,
                              HTTP_AUTHORIZATION=basic_auth_header(registered.client_id, registered.secret))
         assert response.status_code == 200, response.content
         return response.json()["access_token"]

@@ -23,8 +23,9 @@ class CastellanOAuthLibCore(OAuthLibCore):
         return headers
 
     def _extract_params(self, request):
-        # The body was already checked and decoded (form_requests.parse_form_body); oauthlib parses it.
-        return request.path, request.method, request.body.decode("utf-8"), self.extract_headers(request)
+        # The body was already checked and decoded (form_requests.parse_form_body): oauthlib takes
+        # the parsed pairs as they are instead of decoding the body a second time.
+        return request.path, request.method, list(request.castellan_form.items()), self.extract_headers(request)
 
     def create_introspect_response(self, request):
         """DOT wraps oauthlib's token and revocation endpoints but not introspection (RFC 7662)."""

@@ -68,15 +68,8 @@ class CastellanValidator(OAuth2Validator):
     # --- tokens ----------------------------------------------------------------------------
     def save_bearer_token(self, token, request, *args, **kwargs):
         """Client-credentials JWTs are not stored: they verify by signature, revocation uses a denylist."""
-        server = server_of(request)
-        systemlog.emit(
-            "app.oauth2.as.token.grant.access_token",
-            actor=systemlog.actor_for_client(request.client.client_id, request.client.label),
-            targets=[systemlog.target(server.id, "AuthorizationServer", server.name)],
-            message="OAuth2 access token is granted",
-            debug={"grantType": request.grant_type, "grantedScopes": " ".join(request.scopes or ()),
-                   "accessTokenJti": getattr(request, "access_token_jti", "")},
-        )
+        systemlog.emit_deferred(_token_granted_event, server_of(request), request.client, request.grant_type,
+                                request.scopes, getattr(request, "access_token_jti", ""))
 
     def introspect_token(self, token, token_type_hint, request, *args, **kwargs):
         return introspection.introspect_token(token, server=server_of(request), issuer=issuer_of(request),
@@ -85,3 +78,10 @@ class CastellanValidator(OAuth2Validator):
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
         introspection.revoke_token(token, server=server_of(request), issuer=issuer_of(request),
                                    client=request.client)
+
+
+def _token_granted_event(server, client, grant_type, scopes, jti) -> tuple:
+    return ("app.oauth2.as.token.grant.access_token", "INFO", "OAuth2 access token is granted",
+            systemlog.actor_for_client(client.client_id, client.label), {},
+            [systemlog.target(server.id, "AuthorizationServer", server.name)], "SUCCESS", "",
+            {"grantType": grant_type, "grantedScopes": " ".join(scopes or ()), "accessTokenJti": jti})

@@ -132,7 +132,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every 15 minutes: drop revoked-token denylist rows whose tokens have expired anyway.
+    "revoked-access-tokens-purge": {"task": "authservers.revoked_access_tokens_purge", "schedule": 900.0},
+}
 
 # django-oauth-toolkit: swapped models bound to the authorization server that issued them.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "clients.Client"

@@ -1,0 +1,379 @@
+from typing import ClassVar
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from . import systemlog
+from .models import (
+    AccessToken,
+    AuthorizationServer,
+    ConsentType,
+    DeviceGrant,
+    Grant,
+    IDToken,
+    IssuerMode,
+    LogEvent,
+    Org,
+    RefreshToken,
+    RevokedAccessToken,
+    Scope,
+    SigningKey,
+)
+from .models.servers import DEFAULT_SERVER_ID
+from .presenters import authserver_issuer
+from .scope_rules import scope_name_problem
+from .selectors import published_keys
+from .services import ServiceError, authserver_create, scope_create, signing_key_rotate
+
+SERVER_OWNED_MODELS = (SigningKey, Scope, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
+                       RevokedAccessToken)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services and protocol code: the console shows them, never edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Authorization servers ---------------------------------------------------------------------------
+
+class AuthorizationServerCreateForm(forms.Form):
+    """The add page: what `authserver_create` needs (keys and system scopes come with it)."""
+
+    name = forms.CharField(max_length=100)
+    audience = forms.CharField(max_length=1024, help_text="Becomes the access token's `aud`, e.g. api://orders.")
+    description = forms.CharField(max_length=1024, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    issuer_mode = forms.ChoiceField(choices=IssuerMode.choices, initial=IssuerMode.ORG_URL,
+                                    help_text="ORG_URL builds the issuer from CASTELLAN_BASE_URL.")
+    custom_url = forms.URLField(required=False, assume_scheme="https",
+                                help_text="Base URL of the issuer in CUSTOM_URL mode.")
+
+    # ServiceError.field uses Okta's names; map them onto this form's fields.
+    service_fields: ClassVar[dict] = {"name": "name", "audiences": "audience", "issuerMode": "issuer_mode"}
+
+
+class ScopeInlineForm(forms.ModelForm):
+    class Meta:
+        model = Scope
+        fields = ("name", "display_name", "description", "consent", "optional", "default", "metadata_publish")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.system:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        problem = scope_name_problem(name)
+        if problem:
+            raise ValidationError(problem)
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same rule scope_create enforces (REFERENCE §3), checked here so it shows on the form.
+        if cleaned.get("optional") and cleaned.get("consent") == ConsentType.IMPLICIT:
+            self.add_error("optional", "An optional scope needs consent REQUIRED or FLEXIBLE.")
+        return cleaned
+
+
+class ScopeInlineFormSet(BaseInlineFormSet):
+    """System scopes cannot be deleted: their delete box is disabled and ignored."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if form.instance.pk and form.instance.system and forms.formsets.DELETION_FIELD_NAME in form.fields:
+            form.fields[forms.formsets.DELETION_FIELD_NAME].disabled = True
+
+    def _should_delete_form(self, form):
+        if form.instance.pk and form.instance.system:
+            return False
+        return super()._should_delete_form(form)
+
+
+class ScopeInline(admin.TabularInline):
+    model = Scope
+    form = ScopeInlineForm
+    formset = ScopeInlineFormSet
+    extra = 0
+    fields = ("name", "display_name", "description", "consent", "optional", "default", "metadata_publish",
+              "system")
+    readonly_fields = ("system",)
+    ordering = ("-system", "name")
+
+
+@admin.register(AuthorizationServer)
+class AuthorizationServerAdmin(admin.ModelAdmin):
+    formfield_overrides: ClassVar[dict] = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("name", "id", "audience", "issuer", "status", "issuer_mode", "rotation_mode", "created")
+    list_filter = ("status", "issuer_mode", "rotation_mode")
+    search_fields = ("name", "id", "description", "audiences__0")
+    ordering = ("created",)
+    inlines = (ScopeInline,)
+    actions = ("rotate_keys",)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "description", "audiences", "status")}),
+        ("Issuer", {"fields": ("issuer_mode", "custom_url", "issuer", "metadata_url")}),
+        ("Signing keys", {"fields": ("rotation_mode", "last_rotated", "signing_keys_panel")}),
+        ("Dates", {"fields": ("created", "last_updated")}),
+    )
+    readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "signing_keys_panel", "created",
+                       "last_updated")
+    add_fieldsets = ((None, {"fields": ("name", "audience", "description", "issuer_mode", "custom_url")}),)
+
+    @admin.display(description="Audience")
+    def audience(self, obj):
+        return obj.audiences[0] if obj.audiences else ""
+
+    @admin.display(description="Issuer")
+    def issuer(self, obj):
+        return authserver_issuer(obj)
+
+    @admin.display(description="Metadata URI")
+    def metadata_url(self, obj):
+        href = reverse("authservers:openid-configuration", args=[obj.id])
+        return format_html('<a href="{}">{}/.well-known/openid-configuration</a>', href, authserver_issuer(obj))
+
+    @admin.display(description="Keys")
+    def signing_keys_panel(self, obj):
+        # Key material is never shown here: only kid, alg, status and dates.
+        rows = format_html_join(
+            "", "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((key.kid, key.alg, key.status, _date(key.created), _date(key.activated), _date(key.expired))
+             for key in published_keys(obj)),
+        )
+        return format_html(
+            "<table><thead><tr><th>kid</th><th>alg</th><th>status</th><th>created</th><th>activated</th>"
+            "<th>expired</th></tr></thead><tbody>{}</tbody></table>", rows)
+
+    @admin.action(description="Rotate signing keys", permissions=["change"])
+    def rotate_keys(self, request, queryset):
+        actor = systemlog.actor_for_user(request.user)
+        for server in queryset:
+            keys = signing_key_rotate(server=server, actor=actor)
+            active = next(key.kid for key in keys if key.status == "ACTIVE")
+            self.message_user(request, f"Rotated the signing keys of {server}; the active kid is now {active}.",
+                              messages.SUCCESS)
+
+    def has_delete_permission(self, request, obj=None):
+        # Okta: the default server can be renamed or deactivated, never deleted.
+        if obj is not None and obj.id == DEFAULT_SERVER_ID:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        # Keys, scopes and tokens belong to their server and go with it, though their own admins are
+        # read-only (or, for system scopes, undeletable) on their own.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        owned = {str(model._meta.verbose_name) for model in SERVER_OWNED_MODELS}
+        return deleted, model_count, perms_needed - owned, protected
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(pk=DEFAULT_SERVER_ID).exists():
+            self.message_user(request, "The default authorization server cannot be deleted; it was kept.",
+                              messages.WARNING)
+        super().delete_queryset(request, queryset.exclude(pk=DEFAULT_SERVER_ID))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Create through `authserver_create`, so the server gets its keys and system scopes."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AuthorizationServerCreateForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                server = authserver_create(
+                    name=data["name"], audiences=[data["audience"]], description=data["description"],
+                    issuer_mode=data["issuer_mode"], custom_url=data["custom_url"],
+                    actor=systemlog.actor_for_user(request.user))
+            except ServiceError as exc:
+                form.add_error(form.service_fields.get(exc.field), exc.message)
+            else:
+                self.log_addition(request, server, [{"added": {}}])
+                return self.response_add(request, server)
+        admin_form = helpers.AdminForm(form, list(self.add_fieldsets), {}, model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Add {self.opts.verbose_name}",
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def save_formset(self, request, form, formset, change):
+        """New scopes go through `scope_create` (naming rules, System Log); edits and deletes save as usual."""
+        if formset.model is not Scope:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for scope in formset.deleted_objects:
+            if not scope.system:
+                scope.delete()
+        for scope, _fields in formset.changed_objects:
+            scope.save()
+        actor = systemlog.actor_for_user(request.user)
+        for scope in formset.new_objects:
+            scope_create(server=form.instance, name=scope.name, display_name=scope.display_name,
+                         description=scope.description, consent=scope.consent, optional=scope.optional,
+                         default=scope.default, metadata_publish=scope.metadata_publish, actor=actor)
+
+
+def _date(value):
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+@admin.register(Scope)
+class ScopeAdmin(admin.ModelAdmin):
+    list_display = ("name", "server", "consent", "default", "optional", "metadata_publish", "system")
+    list_filter = ("system", "consent", "default", "metadata_publish", "server")
+    list_select_related = ("server",)
+    search_fields = ("name", "id", "display_name", "description")
+    ordering = ("server", "name")
+    form = ScopeInlineForm
+    readonly_fields = ("id", "server", "system", "created", "last_updated")
+    fields = ("id", "server", "name", "display_name", "description", "consent", "optional", "default",
+              "metadata_publish", "system", "created", "last_updated")
+
+    def has_add_permission(self, request):
+        # Scopes are added on their server's page, which creates them through scope_create.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.system:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Okta: system scopes cannot be deleted.
+        if obj is not None and obj.system:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(system=True).exists():
+            self.message_user(request, "System scopes cannot be deleted; they were kept.", messages.WARNING)
+        super().delete_queryset(request, queryset.exclude(system=True))
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ReadOnlyAdmin):
+    list_display = ("kid", "server", "alg", "status", "created", "activated", "expired")
+    list_filter = ("status", "server")
+    list_select_related = ("server",)
+    search_fields = ("kid", "server__id", "server__name")
+    ordering = ("server", "-created")
+    # Public JWK and encrypted private key are left out on purpose: kid, alg, status and dates only.
+    fields = ("kid", "server", "alg", "status", "created", "activated", "expired", "last_updated")
+
+
+# System Log and org ------------------------------------------------------------------------------
+
+@admin.register(LogEvent)
+class LogEventAdmin(ReadOnlyAdmin):
+    list_display = ("published", "event_type", "outcome_result", "severity", "display_message", "actor_name")
+    list_filter = ("outcome_result", "severity", "event_type")
+    search_fields = ("event_type", "display_message", "outcome_reason", "actor__alternateId",
+                     "actor__displayName")
+    ordering = ("-published",)
+    date_hierarchy = "published"
+    fields = ("uuid", "published", "event_type", "version", "severity", "display_message", "actor", "client",
+              "target", "outcome_result", "outcome_reason", "authentication_context", "security_context",
+              "debug_context", "transaction", "request")
+
+    @admin.display(description="Actor")
+    def actor_name(self, obj):
+        return obj.actor.get("alternateId") or obj.actor.get("displayName") or obj.actor.get("id", "")
+
+
+@admin.register(Org)
+class OrgAdmin(admin.ModelAdmin):
+    list_display = ("name", "subdomain")
+
+    def has_add_permission(self, request):
+        return not Org.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Tokens ------------------------------------------------------------------------------------------
+# Token values are credentials: the console shows who holds what, never the token itself.
+
+@admin.register(RevokedAccessToken)
+class RevokedAccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ("jti", "server", "client_id", "revoked", "expires")
+    list_filter = ("server",)
+    search_fields = ("jti", "client_id")
+    ordering = ("-revoked",)
+
+
+class TokenAdmin(ReadOnlyAdmin):
+    list_select_related = ("server", "application", "user")
+    list_filter = ("server",)
+    raw_id_fields = ("user", "application", "server")
+    ordering = ("-created",)
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(TokenAdmin):
+    list_display = ("id", "jti", "server", "application", "user", "scope", "expires", "created")
+    search_fields = ("jti", "application__client_id", "user__login")
+    raw_id_fields = (*TokenAdmin.raw_id_fields, "source_refresh_token", "id_token")
+    fields = ("jti", "server", "application", "user", "scope", "expires", "source_refresh_token", "id_token",
+              "created", "updated")
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(TokenAdmin):
+    list_display = ("public_id", "server", "application", "user", "revoked", "created")
+    search_fields = ("public_id", "application__client_id", "user__login")
+    raw_id_fields = (*TokenAdmin.raw_id_fields, "access_token")
+    fields = ("public_id", "server", "application", "user", "access_token", "token_family", "revoked",
+              "created", "updated")
+
+
+@admin.register(IDToken)
+class IDTokenAdmin(TokenAdmin):
+    list_display = ("jti", "server", "application", "user", "expires", "created")
+    search_fields = ("jti", "application__client_id", "user__login")
+    fields = ("jti", "server", "application", "user", "scope", "expires", "created", "updated")
+
+
+@admin.register(Grant)
+class GrantAdmin(TokenAdmin):
+    list_display = ("id", "server", "application", "user", "expires", "created")
+    search_fields = ("application__client_id", "user__login")
+    fields = ("server", "application", "user", "redirect_uri", "scope", "expires", "code_challenge_method",
+              "created", "updated")
+
+
+@admin.register(DeviceGrant)
+class DeviceGrantAdmin(TokenAdmin):
+    list_select_related = ("server", "user")
+    raw_id_fields = ("user", "server")
+    ordering = ("-expires",)
+    list_display = ("id", "server", "client_id", "user", "status", "expires")
+    search_fields = ("client_id", "user__login")
+    fields = ("server", "client_id", "user", "status", "scope", "interval", "expires", "last_checked")

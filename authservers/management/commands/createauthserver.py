@@ -1,0 +1,39 @@
+from authservers.management.base import OktaCommand
+from authservers.models import IssuerMode
+from authservers.presenters import authserver_issuer, authserver_to_okta
+from authservers.services import ServiceError, authserver_create
+
+
+class Command(OktaCommand):
+    help = (
+        "Create a custom authorization server (one per API product, with its own audience, issuer, "
+        "signing keys and system scopes). Run it when you add an API that needs its own tokens."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="Display name, e.g. \"Orders API\".")
+        parser.add_argument("--audience", required=True,
+                            help="The access tokens' `aud`, e.g. api://orders (one value, as in Okta).")
+        parser.add_argument("--description", default="", help="Free text shown in the admin console.")
+        parser.add_argument("--issuer-mode", default=IssuerMode.ORG_URL,
+                            metavar="|".join(IssuerMode.values),
+                            help="How the issuer URL is built (default: ORG_URL, from CASTELLAN_BASE_URL).")
+        parser.add_argument("--custom-url", default="",
+                            help="Base URL of the issuer with --issuer-mode CUSTOM_URL, e.g. https://id.example.com.")
+        super().add_arguments(parser)
+
+    def handle(self, *args, name, audience, description, issuer_mode, custom_url, **options):
+        try:
+            server = authserver_create(name=name, audiences=[audience], description=description,
+                                       issuer_mode=issuer_mode, custom_url=custom_url)
+        except ServiceError as exc:
+            self.fail_validation(exc)
+        if self.as_json:
+            self.write_json(authserver_to_okta(server))
+            return
+        issuer = authserver_issuer(server)
+        self.stdout.write(self.style.SUCCESS(f"Created authorization server '{server.name}' ({server.id})."))
+        self.stdout.write(f"  issuer:   {issuer}")
+        self.stdout.write(f"  audience: {server.audiences[0]}")
+        self.stdout.write(f"  metadata: {issuer}/.well-known/openid-configuration")
+        self.stdout.write(f"Add scopes with: manage.py createscope NAME --server {server.id}")

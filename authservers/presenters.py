@@ -1,0 +1,139 @@
+"""Authorization servers, scopes and signing keys as Okta's management API shapes them.
+
+Pure functions from model objects to dicts: the ops commands print them with `--json` and the
+management REST API returns them. Field names and link relations follow the schemas
+`AuthorizationServer`, `OAuth2Scope` and `AuthorizationServerJsonWebKey` of Okta's management
+OpenAPI document.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+
+from .models import AuthorizationServer, IssuerMode, KeyStatus, RotationMode, Scope, ServerStatus, SigningKey
+
+# Okta: AUTO rotation happens every 90 days; `nextRotation` is `lastRotated` + 90 days (REFERENCE §7).
+AUTO_ROTATION_PERIOD = timedelta(days=90)
+
+
+def okta_timestamp(dt: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and `Z`, as Okta writes them: `2023-05-17T22:25:57.000Z`."""
+    if dt is None:
+        return None
+    dt = dt.astimezone(UTC)
+    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
+
+
+def _base(base_url: str | None) -> str:
+    return (base_url or settings.CASTELLAN_BASE_URL).rstrip("/")
+
+
+def _link(href: str, *methods: str, **extra) -> dict:
+    return {**extra, "href": href, "hints": {"allow": list(methods)}}
+
+
+def authserver_issuer(server: AuthorizationServer, base_url: str | None = None) -> str:
+    """The server's `iss`, without the per-process snapshot.
+
+    ORG_URL uses `CASTELLAN_BASE_URL`, CUSTOM_URL the server's own base, and DYNAMIC the base the
+    caller saw (`base_url`, the request's; `CASTELLAN_BASE_URL` when there is no request).
+    The same rules as `runtime.ServerSnapshot.issuer`.
+    """
+    if server.issuer_mode == IssuerMode.CUSTOM_URL and server.custom_url:
+        root = server.custom_url.rstrip("/")
+    elif server.issuer_mode == IssuerMode.DYNAMIC:
+        root = _base(base_url)
+    else:
+        root = settings.CASTELLAN_BASE_URL.rstrip("/")
+    return f"{root}/oauth2/{server.id}"
+
+
+def authserver_api_url(server_id: str, base_url: str | None = None) -> str:
+    return f"{_base(base_url)}/api/v1/authorizationServers/{server_id}"
+
+
+def _active_key(server: AuthorizationServer) -> SigningKey | None:
+    # Iterate `.all()` rather than filter, so a caller's prefetch_related("signing_keys") is used.
+    return next((key for key in server.signing_keys.all() if key.status == KeyStatus.ACTIVE), None)
+
+
+def _signing_credentials(server: AuthorizationServer) -> dict:
+    active = _active_key(server)
+    signing = {"rotationMode": server.rotation_mode}
+    if server.last_rotated is not None:
+        signing["lastRotated"] = okta_timestamp(server.last_rotated)
+        if server.rotation_mode == RotationMode.AUTO:
+            signing["nextRotation"] = okta_timestamp(server.last_rotated + AUTO_ROTATION_PERIOD)
+    if active is not None:
+        signing["kid"] = active.kid
+    signing["use"] = "sig"
+    return signing
+
+
+def authserver_to_okta(server: AuthorizationServer, base_url: str | None = None) -> dict:
+    """An `AuthorizationServer` object; `base_url` is the management API's (default `CASTELLAN_BASE_URL`)."""
+    api = authserver_api_url(server.id, base_url)
+    issuer = authserver_issuer(server, base_url)
+    if server.status == ServerStatus.ACTIVE:
+        lifecycle = {"deactivate": _link(f"{api}/lifecycle/deactivate", "POST")}
+    else:
+        lifecycle = {"activate": _link(f"{api}/lifecycle/activate", "POST")}
+    return {
+        "id": server.id,
+        "name": server.name,
+        "description": server.description,
+        "audiences": list(server.audiences),
+        "issuer": issuer,
+        "issuerMode": server.issuer_mode,
+        "status": server.status,
+        "created": okta_timestamp(server.created),
+        "lastUpdated": okta_timestamp(server.last_updated),
+        "credentials": {"signing": _signing_credentials(server)},
+        "_links": {
+            "scopes": _link(f"{api}/scopes", "GET"),
+            "claims": _link(f"{api}/claims", "GET"),
+            "policies": _link(f"{api}/policies", "GET"),
+            "self": _link(api, "GET", "DELETE", "PUT"),
+            "metadata": [
+                _link(f"{issuer}/.well-known/oauth-authorization-server", "GET", name="oauth-authorization-server"),
+                _link(f"{issuer}/.well-known/openid-configuration", "GET", name="openid-configuration"),
+            ],
+            "rotateKey": _link(f"{api}/credentials/lifecycle/keyRotate", "POST"),
+            **lifecycle,
+        },
+    }
+
+
+def scope_to_okta(scope: Scope, base_url: str | None = None) -> dict:
+    """An `OAuth2Scope` object."""
+    href = f"{authserver_api_url(scope.server_id, base_url)}/scopes/{scope.id}"
+    # System scopes cannot be deleted, so their self link does not offer DELETE.
+    methods = ("GET", "PUT") if scope.system else ("GET", "PUT", "DELETE")
+    return {
+        "id": scope.id,
+        "name": scope.name,
+        "displayName": scope.display_name,
+        "description": scope.description,
+        "system": scope.system,
+        "default": scope.default,
+        "consent": scope.consent,
+        "optional": scope.optional,
+        "metadataPublish": scope.metadata_publish,
+        "_links": {"self": _link(href, *methods)},
+    }
+
+
+def signing_key_to_okta(key: SigningKey, base_url: str | None = None) -> dict:
+    """An `AuthorizationServerJsonWebKey`: public parameters and status only."""
+    public = key.public_jwk
+    href = f"{authserver_api_url(key.server_id, base_url)}/credentials/keys/{key.kid}"
+    return {
+        "status": key.status,
+        "alg": key.alg,
+        "e": public["e"],
+        "n": public["n"],
+        "kid": key.kid,
+        "kty": public.get("kty", "RSA"),
+        "use": public.get("use", "sig"),
+        "_links": {"self": _link(href, "GET")},
+    }

@@ -1,0 +1,85 @@
+"""Client applications as Okta's Apps API shapes them (`OpenIdConnectApplication`).
+
+A pure function from a `Client` to a dict, shared by the ops commands (`--json`) and the
+management REST API. The plaintext secret appears only when the caller passes it, which happens
+only on the response to the action that created it.
+"""
+
+from django.conf import settings
+
+from authservers.presenters import okta_timestamp
+
+from .models import Client, ClientStatus, GrantType
+
+
+def _link(href: str, *methods: str) -> dict:
+    return {"href": href, "hints": {"allow": list(methods)}}
+
+
+def _optional_uris(client: Client) -> dict:
+    uris = {
+        "client_uri": client.client_uri,
+        "logo_uri": client.logo_uri,
+        "policy_uri": client.policy_uri,
+        "tos_uri": client.tos_uri,
+        "initiate_login_uri": client.initiate_login_uri,
+        "jwks_uri": client.jwks_uri,
+    }
+    # Okta leaves unset URIs out of the object rather than sending empty strings.
+    return {name: value for name, value in uris.items() if value}
+
+
+def client_to_okta(client: Client, plaintext_secret: str | None = None, base_url: str | None = None) -> dict:
+    """An `OpenIdConnectApplication`; `client_secret` only when `plaintext_secret` is given."""
+    api = f"{(base_url or settings.CASTELLAN_BASE_URL).rstrip('/')}/api/v1/apps/{client.id}"
+    oauth_credentials = {
+        "autoKeyRotation": True,
+        "client_id": client.client_id,
+    }
+    if plaintext_secret is not None:
+        oauth_credentials["client_secret"] = plaintext_secret
+    oauth_credentials["token_endpoint_auth_method"] = client.token_endpoint_auth_method
+    oauth_credentials["pkce_required"] = client.pkce_required
+
+    oauth_settings = {
+        **_optional_uris(client),
+        "redirect_uris": client.redirect_uris.split(),
+        "post_logout_redirect_uris": client.post_logout_redirect_uris.split(),
+        "response_types": list(client.response_types),
+        "grant_types": list(client.grant_types),
+        "application_type": client.application_type,
+        "consent_method": client.consent_method,
+        # Castellan has no custom domains per app: tokens for this client use the server's issuer.
+        "issuer_mode": "ORG_URL",
+        "idp_initiated_login": {"mode": "DISABLED", "default_scope": []},
+        "wildcard_redirect": "DISABLED",
+    }
+    if client.jwks:
+        oauth_settings["jwks"] = client.jwks
+    # Okta: `refresh_token` appears for clients with refresh_token among their grant types.
+    if GrantType.REFRESH_TOKEN in client.grant_types:
+        oauth_settings["refresh_token"] = {"rotation_type": client.refresh_token_rotation,
+                                           "leeway": client.refresh_token_leeway}
+
+    if client.status == ClientStatus.ACTIVE:
+        lifecycle = {"deactivate": _link(f"{api}/lifecycle/deactivate", "POST")}
+    else:
+        lifecycle = {"activate": _link(f"{api}/lifecycle/activate", "POST")}
+    return {
+        "id": client.id,
+        "name": "oidc_client",
+        "label": client.label,
+        "status": client.status,
+        "created": okta_timestamp(client.created),
+        "lastUpdated": okta_timestamp(client.last_updated),
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {"oauthClient": oauth_credentials},
+        "settings": {"app": {}, "oauthClient": oauth_settings},
+        "profile": client.profile,
+        "_links": {
+            "self": _link(api, "GET", "PUT", "DELETE"),
+            "users": _link(f"{api}/users", "GET"),
+            "groups": _link(f"{api}/groups", "GET"),
+            **lifecycle,
+        },
+    }

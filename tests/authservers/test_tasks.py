@@ -1,0 +1,61 @@
+"""Housekeeping tasks, called directly and through a real Celery worker on Redis."""
+
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from authservers.models import RevokedAccessToken
+from authservers.services import bootstrap
+from authservers.tasks import revoked_access_tokens_purge_task
+
+
+def _denylist(jti, expires):
+    return RevokedAccessToken.objects.create(jti=jti, server_id="default", client_id="0oaX", expires=expires)
+
+
+@pytest.mark.django_db
+def test_purge_drops_only_expired_denylist_entries():
+    bootstrap()
+    _denylist("AT.old", timezone.now() - timedelta(seconds=1))
+    _denylist("AT.live", timezone.now() + timedelta(hours=1))
+
+    assert revoked_access_tokens_purge_task() == 1
+    assert list(RevokedAccessToken.objects.values_list("jti", flat=True)) == ["AT.live"]
+
+
+def _redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("REDIS_URL is not set in CI: the Celery worker test needs Redis")
+        pytest.skip("Redis not available (set REDIS_URL) — the real-worker test needs a broker")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {url} does not answer in CI")
+        pytest.skip(f"Redis at {url} does not answer")
+    return url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purge_runs_on_a_real_worker_through_redis():
+    url = _redis_url()
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    bootstrap()
+    _denylist("AT.old", timezone.now() - timedelta(seconds=1))
+    app.conf.broker_url = url
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+        revoked_access_tokens_purge_task.delay()
+        deadline = time.monotonic() + 20
+        while RevokedAccessToken.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert not RevokedAccessToken.objects.exists()
