@@ -112,6 +112,7 @@ class SnapshotCache:
         self._entries: dict[str, Any] = {}
         self._misses: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by every change, so a load that raced one is not cached
         changefeed.subscribe(self._on_change)
 
     def get(self, key: str):
@@ -124,9 +125,12 @@ class SnapshotCache:
             missed_at = self._misses.get(key)
             if missed_at is not None and time.monotonic() - missed_at < settings.CASTELLAN_NEGATIVE_CACHE_SECONDS:
                 return None
+        generation = self._generation
         value = self._loader(key)
         if live:
             with self._lock:
+                if generation != self._generation:
+                    return value  # a change arrived while loading: use it once, cache nothing
                 if value is None:
                     if len(self._misses) > 10_000:
                         self._misses.clear()
@@ -137,6 +141,7 @@ class SnapshotCache:
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._entries.clear()
             self._misses.clear()
 
@@ -145,5 +150,6 @@ class SnapshotCache:
             self.clear()
         elif kind == self.kind:
             with self._lock:
+                self._generation += 1
                 self._entries.pop(key, None)
                 self._misses.pop(key, None)

@@ -48,7 +48,7 @@ _servers = SnapshotCache("server", _load_server_snapshot)
 
 def server_snapshot(server_id: str) -> ServerSnapshot | None:
     """The cached snapshot of a server (active or not), or None when it does not exist."""
-    if not server_id or len(server_id) > 20:
+    if not server_id or len(server_id) > 20 or "\x00" in server_id:
         return None
     return _servers.get(server_id)
 

@@ -92,7 +92,7 @@ def revoke(request, server_id):
 
 def keys(request, server_id):
     if request.method not in ("GET", "HEAD"):
-        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED))
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED, allow="GET, HEAD"))
     server = _resolve(request, server_id)
     if server is None:
         return server_not_found_response(server_id)
@@ -103,7 +103,7 @@ def keys(request, server_id):
 
 def _discovery(request, server_id, *, openid: bool):
     if request.method not in ("GET", "HEAD"):
-        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED))
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED, allow="GET, HEAD"))
     server = _resolve(request, server_id)
     if server is None:
         return server_not_found_response(server_id)

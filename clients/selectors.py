@@ -24,6 +24,6 @@ _clients = SnapshotCache("client", _load_client_snapshot)
 
 
 def client_snapshot(client_id: str) -> ClientSnapshot | None:
-    if not client_id or len(client_id) > 255:
+    if not client_id or len(client_id) > 255 or "\x00" in client_id:
         return None
     return _clients.get(client_id)

@@ -20,9 +20,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     The change-feed listener and the System Log writer are threads with their own connections.
     """
     yield
-    stop = getattr(changefeed, "stop", None)
-    if stop is not None:
-        stop()
+    changefeed.stop()
     from django.db import connection
 
     with django_db_blocker.unblock(), connection.cursor() as cursor:

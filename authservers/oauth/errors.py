@@ -74,6 +74,13 @@ class MethodNotAllowed(OAuthError):
     error = "invalid_request"
     status_code = 405
 
+    def __init__(self, description: str, *, allow: str = "POST", **kwargs):
+        super().__init__(description, **kwargs)
+        self.allow = allow
+
+    def headers(self) -> dict:
+        return {**super().headers(), "Allow": self.allow}  # RFC 9110 §15.5.6
+
 
 # Okta's wording, kept in one place so every path says the same thing.
 NO_CLIENT_CREDENTIALS = "No client credentials found."

@@ -53,6 +53,9 @@ class CastellanValidator(OAuth2Validator):
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         server = server_of(request)
+        # oauthlib reads `scope=` as [""]: a blank scope is no scope, so the defaults apply.
+        scopes = [scope for scope in scopes if scope] or list(server.default_scopes)
+        request.scopes = scopes  # oauthlib and the token generator read the granted scopes here
         if not scopes:
             raise errors.InvalidScope(errors.NO_DEFAULT_SCOPES)
         if any(scope not in server.scopes for scope in scopes):
