@@ -63,8 +63,6 @@ def json_error_for_path(request, status: int) -> HttpResponse | None:
         return None
     if request.path.startswith("/oauth2/") and status in (400, 413):
         body = {"error": "invalid_request", "error_description": _OKTA_ERRORS_BY_STATUS[status][1]}
-        if status == 400 and getattr(request, "_castellan_oversized", False):
-            status, body["error_description"] = 413, _OKTA_ERRORS_BY_STATUS[413][1]
         response = JsonResponse(body, status=status)
     else:
         code, summary = _OKTA_ERRORS_BY_STATUS.get(status, ("E0000009", "Internal Server Error"))

@@ -1,5 +1,6 @@
 """Django's own error paths, answered in JSON under /oauth2/ and /api/ and as pages elsewhere."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -8,7 +9,8 @@ from authservers.http import json_error_for_path
 
 @requires_csrf_token
 def bad_request(request, exception=None):
-    return json_error_for_path(request, 400) or defaults.bad_request(request, exception)
+    status = 413 if isinstance(exception, RequestDataTooBig) else 400
+    return json_error_for_path(request, status) or defaults.bad_request(request, exception)
 
 
 @requires_csrf_token
