@@ -48,6 +48,7 @@ class ServerSnapshot:
     signing: SigningMaterial | None
     jwks: dict
     verification_keys: dict[str, Any]  # kid -> jwcrypto public JWK, parsed once
+    policies: Any = None  # policies.evaluation.CompiledPolicies
     loaded_at: float = field(default_factory=time.monotonic)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)  # documents built once
 

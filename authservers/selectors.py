@@ -4,6 +4,8 @@ from jwcrypto import jwk
 
 from . import keys
 from .models import AuthorizationServer, KeyStatus, MetadataPublish
+from policies.selectors import compile_policies
+
 from .runtime import ScopeInfo, ServerSnapshot, SigningMaterial, SnapshotCache
 
 
@@ -18,7 +20,8 @@ def published_keys(server: AuthorizationServer):
 
 
 def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
-    server = AuthorizationServer.objects.filter(pk=server_id).prefetch_related("scopes", "signing_keys").first()
+    server = (AuthorizationServer.objects.filter(pk=server_id)
+              .prefetch_related("scopes", "signing_keys", "policies__rules").first())
     if server is None:
         return None
     scopes = {
@@ -40,6 +43,7 @@ def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
         default_scopes=tuple(sorted(name for name, info in scopes.items() if info.default)),
         signing=signing, jwks=keys.jwks_document([key.public_jwk for key in published]),
         verification_keys={key.kid: jwk.JWK(**key.public_jwk) for key in published},
+        policies=compile_policies(server.policies.all()),
     )
 
 

@@ -59,8 +59,13 @@ def _new_signing_key(server: AuthorizationServer, status: str) -> SigningKey:
 @transaction.atomic
 def authserver_create(*, name: str, audiences: list[str], description: str = "",
                       issuer_mode: str = IssuerMode.ORG_URL, custom_url: str = "",
-                      server_id: str | None = None, actor: dict | None = None) -> AuthorizationServer:
-    """Create an ACTIVE server with its system scopes and an ACTIVE and a NEXT signing key."""
+                      server_id: str | None = None, default_policy: bool = False,
+                      actor: dict | None = None) -> AuthorizationServer:
+    """Create an ACTIVE server with its system scopes and an ACTIVE and a NEXT signing key.
+
+    A new server has no access policy, so it refuses every token until one is added; with
+    `default_policy` it gets Okta's Default Policy and Default Policy Rule.
+    """
     name = (name or "").strip()
     if not name:
         raise ServiceError("name: The field cannot be left blank.", "name")
@@ -89,6 +94,10 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
     systemlog.emit("oauth2.as.created", actor=actor or systemlog.system_actor(),
                    targets=[systemlog.target(server.id, "AuthorizationServer", server.name)],
                    message="Create authorization server")
+    if default_policy:
+        from policies.services import default_policy_create
+
+        default_policy_create(server=server, actor=actor)
     return server
 
 
@@ -159,7 +168,7 @@ def bootstrap(*, admin_login: str = "admin", admin_email: str = "admin@example.c
     everyone_group()
     if not AuthorizationServer.objects.filter(pk=DEFAULT_SERVER_ID).exists():
         authserver_create(name="default", audiences=["api://default"], server_id=DEFAULT_SERVER_ID,
-                          description="Default Authorization Server")
+                          description="Default Authorization Server", default_policy=True)
     if User.objects.filter(is_superuser=True).exists():
         return {}
     password = _new_admin_password()

@@ -33,3 +33,18 @@ def client_secret_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         client_id = Client.objects.filter(pk=instance.client_id).values_list("client_id", flat=True).first()
         changefeed.publish("client", client_id or "*")
+
+
+@receiver([post_save, post_delete], sender="policies.AccessPolicy", dispatch_uid="authservers.policy_changed")
+def policy_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changefeed.publish("server", instance.server_id)
+
+
+@receiver([post_save, post_delete], sender="policies.PolicyRule", dispatch_uid="authservers.rule_changed")
+def rule_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        from policies.models import AccessPolicy
+
+        server_id = AccessPolicy.objects.filter(pk=instance.policy_id).values_list("server_id", flat=True).first()
+        changefeed.publish("server", server_id or "*")

@@ -39,3 +39,11 @@ def new_secret_id() -> str:
 
 def new_refresh_token_id() -> str:
     return okta_id("oar")
+
+
+def new_policy_id() -> str:
+    return okta_id("00p")
+
+
+def new_rule_id() -> str:
+    return okta_id("0pr")

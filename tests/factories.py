@@ -20,6 +20,7 @@ class AuthorizationServerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Orders API {n}")
     audiences = factory.Sequence(lambda n: [f"api://orders-{n}"])
     description = ""
+    default_policy = True  # Okta's Default Policy; pass False for a server that denies everything
 
     @classmethod
     def _create(cls, model_class, **kwargs):

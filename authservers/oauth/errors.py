@@ -124,3 +124,14 @@ def scopes_require_consent(names: list[str]) -> str:
 class ServerError(OAuthError):
     error = "server_error"
     status_code = 500
+
+
+class PolicyDenied(OAuthError):
+    """No access-policy rule matched (Okta answers 401 at /token; REFERENCE §5.3.4)."""
+
+    error = "access_denied"
+    status_code = 401
+
+    def __init__(self, denial):
+        super().__init__(denial.description, www_authenticate='Basic realm="castellan"')
+        self.denial = denial

@@ -2,16 +2,14 @@
 
 import time
 
-from django.conf import settings
-
 from . import errors
 from .access_tokens import build_access_token_claims, new_jti, sign_jwt
 from .validator import issuer_of, server_of
 
 
 def access_token_lifetime(request) -> int:
-    """Seconds the access token lives. TODO(issue 3): from the matched policy rule."""
-    return settings.CASTELLAN_ACCESS_TOKEN_LIFETIME
+    """Seconds the access token lives: the matched policy rule's access-token lifetime."""
+    return request.castellan_decision.access_token_lifetime
 
 
 def generate_access_token(request, refresh_token=False) -> str:

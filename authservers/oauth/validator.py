@@ -11,8 +11,7 @@ from clients.selectors import client_snapshot
 
 from .. import systemlog
 from ..runtime import ServerSnapshot
-from ..scope_rules import OIDC_SCOPES
-from . import client_auth, errors, introspection
+from . import client_auth, decisions, introspection
 
 SERVER_HEADER = "X-Castellan-Server"
 ISSUER_HEADER = "X-Castellan-Issuer"
@@ -44,35 +43,26 @@ class CastellanValidator(OAuth2Validator):
 
     # --- grants and scopes -------------------------------------------------------------------
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
-        if not client.allows_grant_type(grant_type):
-            raise errors.UnauthorizedClient(errors.unauthorized_grant_type(list(client.grant_types)))
+        decisions.check_client_grant(client, grant_type)
         return True
 
     def get_default_scopes(self, client_id, request, *args, **kwargs):
         return list(server_of(request).default_scopes)
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
-        server = server_of(request)
-        # oauthlib reads `scope=` as [""]: a blank scope is no scope, so the defaults apply.
-        scopes = [scope for scope in scopes if scope] or list(server.default_scopes)
-        request.scopes = scopes  # oauthlib and the token generator read the granted scopes here
-        if not scopes:
-            raise errors.InvalidScope(errors.NO_DEFAULT_SCOPES)
-        if any(scope not in server.scopes for scope in scopes):
-            raise errors.InvalidScope(errors.UNKNOWN_SCOPE)
-        if request.grant_type == "client_credentials":
-            if any(scope in OIDC_SCOPES for scope in scopes):
-                raise errors.InvalidScope(errors.OPENID_WITH_CLIENT_CREDENTIALS)
-            needing_consent = [scope for scope in scopes if server.scopes[scope].consent == "REQUIRED"]
-            if needing_consent:
-                raise errors.ConsentRequired(errors.scopes_require_consent(needing_consent))
+        """Scope checks and the access policies; the decision rides on the request to the token."""
+        decision = decisions.decide(server_of(request), client, request.grant_type, scopes,
+                                    user_id=getattr(getattr(request, "user", None), "pk", None))
+        request.castellan_decision = decision
+        request.scopes = list(decision.scopes)  # oauthlib and the token generator read them here
         return True
 
     # --- tokens ----------------------------------------------------------------------------
     def save_bearer_token(self, token, request, *args, **kwargs):
         """Client-credentials JWTs are not stored: they verify by signature, revocation uses a denylist."""
         systemlog.emit_deferred(_token_granted_event, server_of(request), request.client, request.grant_type,
-                                request.scopes, getattr(request, "access_token_jti", ""))
+                                request.scopes, getattr(request, "access_token_jti", ""),
+                                request.castellan_decision)
 
     def introspect_token(self, token, token_type_hint, request, *args, **kwargs):
         return introspection.introspect_token(token, server=server_of(request), issuer=issuer_of(request),
@@ -83,8 +73,10 @@ class CastellanValidator(OAuth2Validator):
                                    client=request.client)
 
 
-def _token_granted_event(server, client, grant_type, scopes, jti) -> tuple:
+def _token_granted_event(server, client, grant_type, scopes, jti, decision) -> tuple:
     return ("app.oauth2.as.token.grant.access_token", "INFO", "OAuth2 access token is granted",
             systemlog.actor_for_client(client.client_id, client.label), {},
             [systemlog.target(server.id, "AuthorizationServer", server.name)], "SUCCESS", "",
-            {"grantType": grant_type, "grantedScopes": " ".join(scopes or ()), "accessTokenJti": jti})
+            {"grantType": grant_type, "grantedScopes": " ".join(scopes or ()), "accessTokenJti": jti,
+             "policyId": decision.policy_id, "ruleId": decision.rule_id,
+             "accessTokenLifetimeSeconds": decision.access_token_lifetime})

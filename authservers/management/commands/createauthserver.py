@@ -20,12 +20,17 @@ class Command(OktaCommand):
                             help="How the issuer URL is built (default: ORG_URL, from CASTELLAN_BASE_URL).")
         parser.add_argument("--custom-url", default="",
                             help="Base URL of the issuer with --issuer-mode CUSTOM_URL, e.g. https://id.example.com.")
+        parser.add_argument("--default-policy", action="store_true",
+                            help="Also create Okta's Default Policy and Default Policy Rule (all clients, everyone, "
+                                 "any scope, 60-minute tokens). Without it the server refuses every token until "
+                                 "you add a policy.")
         super().add_arguments(parser)
 
-    def handle(self, *args, name, audience, description, issuer_mode, custom_url, **options):
+    def handle(self, *args, name, audience, description, issuer_mode, custom_url, default_policy, **options):
         try:
             server = authserver_create(name=name, audiences=[audience], description=description,
-                                       issuer_mode=issuer_mode, custom_url=custom_url)
+                                       issuer_mode=issuer_mode, custom_url=custom_url,
+                                       default_policy=default_policy)
         except ServiceError as exc:
             self.fail_validation(exc)
         if self.as_json:
@@ -36,4 +41,10 @@ class Command(OktaCommand):
         self.stdout.write(f"  issuer:   {issuer}")
         self.stdout.write(f"  audience: {server.audiences[0]}")
         self.stdout.write(f"  metadata: {issuer}/.well-known/openid-configuration")
+        if default_policy:
+            self.stdout.write("  policy:   Default Policy (all clients, everyone, any scope, 60-minute tokens)")
+        else:
+            self.stdout.write(self.style.WARNING(
+                "  No access policy yet: this server refuses every token until you add one in the admin "
+                "console (or re-create it with --default-policy)."))
         self.stdout.write(f"Add scopes with: manage.py createscope NAME --server {server.id}")
