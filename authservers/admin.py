@@ -6,16 +6,18 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from . import systemlog
+from . import housekeeping, key_lifecycle, systemlog
 from .models import (
     AccessToken,
     AuthorizationServer,
     ConsentType,
     DeviceGrant,
     Grant,
+    HousekeepingRun,
     IDToken,
     IssuerMode,
     LogEvent,
@@ -29,7 +31,7 @@ from .models.servers import DEFAULT_SERVER_ID
 from .presenters import authserver_issuer
 from .scope_rules import scope_name_problem
 from .selectors import published_keys
-from .services import ServiceError, authserver_create, scope_create, signing_key_rotate
+from .services import ServiceError, authserver_create, scope_create
 
 SERVER_OWNED_MODELS = (SigningKey, Scope, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
                        RevokedAccessToken)
@@ -124,16 +126,32 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
     search_fields = ("name", "id", "description", "audiences__0")
     ordering = ("created",)
     inlines = (ScopeInline,)
-    actions = ("rotate_keys",)
+    actions = ("rotate_keys", "emergency_rotate_keys")
     fieldsets = (
         (None, {"fields": ("id", "name", "description", "audiences", "status")}),
         ("Issuer", {"fields": ("issuer_mode", "custom_url", "issuer", "metadata_url")}),
-        ("Signing keys", {"fields": ("rotation_mode", "last_rotated", "signing_keys_panel")}),
+        ("Signing keys", {"fields": ("rotation_mode", "last_rotated", "next_rotation", "signing_keys_panel")}),
         ("Dates", {"fields": ("created", "last_updated")}),
     )
-    readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "signing_keys_panel", "created",
-                       "last_updated")
+    readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "next_rotation", "signing_keys_panel",
+                       "created", "last_updated")
     add_fieldsets = ((None, {"fields": ("name", "audience", "description", "issuer_mode", "custom_url")}),)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # Okta's "Access Policies" tab, as a read-only panel before the dates; its links lead to the edits.
+        return (*fieldsets[:-1], ("Access policies", {"fields": ("access_policies_panel",)}), *fieldsets[-1:])
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "access_policies_panel")
+
+    @admin.display(description="Policies")
+    def access_policies_panel(self, obj):
+        from policies.admin_views import server_policies_panel
+
+        return server_policies_panel(obj)
 
     @admin.display(description="Audience")
     def audience(self, obj):
@@ -160,14 +178,39 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>kid</th><th>alg</th><th>status</th><th>created</th><th>activated</th>"
             "<th>expired</th></tr></thead><tbody>{}</tbody></table>", rows)
 
+    @admin.display(description="Next rotation")
+    def next_rotation(self, obj):
+        due = key_lifecycle.server_next_rotation(obj)
+        return _date(due) if due else "Only when an admin rotates (MANUAL)"
+
     @admin.action(description="Rotate signing keys", permissions=["change"])
     def rotate_keys(self, request, queryset):
         actor = systemlog.actor_for_user(request.user)
         for server in queryset:
-            keys = signing_key_rotate(server=server, actor=actor)
-            active = next(key.kid for key in keys if key.status == "ACTIVE")
-            self.message_user(request, f"Rotated the signing keys of {server}; the active kid is now {active}.",
-                              messages.SUCCESS)
+            result = key_lifecycle.signing_key_rotate_now(server=server, actor=actor)
+            self.message_user(request, f"Rotated the signing keys of {server}; the active kid is now "
+                                       f"{result.active_kid}.", messages.SUCCESS)
+            if result.warning:
+                self.message_user(request, result.warning, messages.WARNING)
+
+    @admin.action(description="Emergency key rotation (the active key may be compromised)", permissions=["change"])
+    def emergency_rotate_keys(self, request, queryset):
+        """Asks for confirmation first: withdrawing the active key rejects every token it signed."""
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Emergency key rotation", "opts": self.opts, "servers": list(queryset),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, "admin/authservers/emergency_rotation_confirm.html", context)
+        actor = systemlog.actor_for_user(request.user)
+        for server in queryset:
+            result = key_lifecycle.signing_key_emergency_rotate(server=server, actor=actor)
+            self.message_user(request, f"Replaced the signing keys of {server}; the active kid is now "
+                                       f"{result.active_kid}.", messages.SUCCESS)
+            self.message_user(request, result.warning, messages.WARNING)
+        return None
 
     def has_delete_permission(self, request, obj=None):
         # Okta: the default server can be renamed or deactivated, never deleted.
@@ -377,3 +420,24 @@ class DeviceGrantAdmin(TokenAdmin):
     list_display = ("id", "server", "client_id", "user", "status", "expires")
     search_fields = ("client_id", "user__login")
     fields = ("server", "client_id", "user", "status", "scope", "interval", "expires", "last_checked")
+
+
+# Housekeeping ------------------------------------------------------------------------------------
+
+@admin.register(HousekeepingRun)
+class HousekeepingRunAdmin(ReadOnlyAdmin):
+    """When the periodic jobs last ran, and how big the tables they keep bounded are."""
+
+    list_display = ("job", "started", "finished", "summary", "error")
+    ordering = ("job",)
+    change_list_template = "admin/authservers/housekeepingrun/change_list.html"
+
+    @admin.display(description="Result")
+    def summary(self, obj):
+        if not obj.deleted:
+            return "nothing to do"
+        return ", ".join(f"{name}: {value}" for name, value in obj.deleted.items())
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "table_sizes": housekeeping.table_sizes()}
+        return super().changelist_view(request, extra_context)

@@ -43,10 +43,30 @@ def _rule_siblings(policy_id: str) -> list[PolicyRule]:
     return list(PolicyRule.objects.filter(policy_id=policy_id).order_by("priority", "created"))
 
 
-def _audit(event_type: str, obj, server_id: str, actor: dict | None, message: str) -> None:
+def _delete_and_renumber(obj, siblings: list) -> str:
+    """Delete `obj` and close the gap it leaves in its siblings' priorities; returns its id."""
+    deleted_id = obj.pk  # Model.delete() sets pk to None
+    obj.delete()
+    remaining = [item for item in siblings if item is not obj]
+    for number, item in enumerate(remaining, start=1):
+        item.priority = number
+    type(obj).objects.bulk_update(remaining, ["priority"])
+    return deleted_id
+
+
+def _locked_copy(obj, siblings: list):
+    """`obj` as locked and re-read with its siblings; ServiceError if it was deleted meanwhile."""
+    current = next((item for item in siblings if item.pk == obj.pk), None)
+    if current is None:
+        raise ServiceError(f"Not found: Resource not found: {obj.pk} ({type(obj).__name__})", "id",
+                           code="E0000007")
+    return current
+
+
+def _audit(event_type: str, obj, server_id: str, actor: dict | None, message: str, obj_id: str | None = None):
     kind = "PolicyEntity" if isinstance(obj, AccessPolicy) else "PolicyRule"
     systemlog.emit(event_type, actor=actor or systemlog.system_actor(),
-                   targets=[systemlog.target(obj.pk, kind, obj.name),
+                   targets=[systemlog.target(obj_id or obj.pk, kind, obj.name),
                             systemlog.target(server_id, "AuthorizationServer")], message=message)
 
 
@@ -70,7 +90,7 @@ def policy_update(*, policy: AccessPolicy, name: str, description: str = "", cli
                   priority: int | None = None, actor: dict | None = None) -> AccessPolicy:
     _raise_first(policy_problems(name=name, description=description, priority=priority, clients=clients))
     siblings = _policy_siblings(policy.server_id)
-    policy = next(item for item in siblings if item.pk == policy.pk)
+    policy = _locked_copy(policy, siblings)
     policy.name, policy.description, policy.clients = name.strip(), description, list(clients)
     _renumber(siblings, policy, priority if priority is not None else policy.priority)
     policy.save()
@@ -90,13 +110,8 @@ def policy_set_status(*, policy: AccessPolicy, active: bool, actor: dict | None 
 @transaction.atomic
 def policy_delete(*, policy: AccessPolicy, actor: dict | None = None) -> None:
     siblings = _policy_siblings(policy.server_id)
-    server_id = policy.server_id
-    policy.delete()
-    remaining = [item for item in siblings if item.pk != policy.pk]
-    for number, item in enumerate(remaining, start=1):
-        item.priority = number
-    AccessPolicy.objects.bulk_update(remaining, ["priority"])
-    _audit("policy.lifecycle.delete", policy, server_id, actor, "Delete policy")
+    deleted_id = _delete_and_renumber(_locked_copy(policy, siblings), siblings)
+    _audit("policy.lifecycle.delete", policy, policy.server_id, actor, "Delete policy", obj_id=deleted_id)
 
 
 def _rule_fields_problems(name, priority, grant_types, scopes, groups_include, users_include,
@@ -139,10 +154,11 @@ def rule_create(*, policy: AccessPolicy, name: str, grant_types: list[str], scop
 def rule_update(*, rule: PolicyRule, actor: dict | None = None, **fields) -> PolicyRule:
     """Replace a rule's settings (any of rule_create's keyword fields); `priority` moves it."""
     siblings = _rule_siblings(rule.policy_id)
-    current = next(item for item in siblings if item.pk == rule.pk)
+    current = _locked_copy(rule, siblings)
     priority = fields.pop("priority", None)
     for name, value in fields.items():
         setattr(current, name, list(value) if isinstance(value, tuple) else value)
+    current.name = (current.name or "").strip()
     _raise_first(_rule_fields_problems(
         current.name, priority, current.grant_types, current.scopes, current.groups_include,
         current.users_include, current.access_token_lifetime_minutes, current.refresh_token_lifetime_minutes,
@@ -166,12 +182,8 @@ def rule_set_status(*, rule: PolicyRule, active: bool, actor: dict | None = None
 def rule_delete(*, rule: PolicyRule, actor: dict | None = None) -> None:
     siblings = _rule_siblings(rule.policy_id)
     server_id = rule.policy.server_id
-    rule.delete()
-    remaining = [item for item in siblings if item.pk != rule.pk]
-    for number, item in enumerate(remaining, start=1):
-        item.priority = number
-    PolicyRule.objects.bulk_update(remaining, ["priority"])
-    _audit("policy.rule.delete", rule, server_id, actor, "Delete policy rule")
+    deleted_id = _delete_and_renumber(_locked_copy(rule, siblings), siblings)
+    _audit("policy.rule.delete", rule, server_id, actor, "Delete policy rule", obj_id=deleted_id)
 
 
 def supported_grant_types() -> list[str]:
