@@ -52,6 +52,10 @@ def main() -> int:
     args = _parse_args()
     os.chdir(BASE_DIR)
     sys.path.insert(0, str(BASE_DIR))
+    if args.rules:  # the policy-rules benchmark (bench/rules.py) instead of token vs floor
+        from bench.rules import main as rules_main
+
+        return rules_main(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     report: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "ok": False}
     server = None
@@ -136,6 +140,8 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--blocking-threads", help="granian --blocking-threads (default: as make run)")
     parser.add_argument("--python-loadgen", action="store_true",
                         help="use bench/loadgen.py even if wrk is installed")
+    parser.add_argument("--rules", action="store_true",
+                        help="instead: token throughput with 1, 100 and 1,000 policy rules (bench/rules.py)")
     return parser.parse_args()
 
 

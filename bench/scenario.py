@@ -21,9 +21,27 @@ class Scenario:
 
 def prepare() -> Scenario:
     """Migrate and bootstrap the database, then create the scope (if missing) and a new client."""
+    from django.db import connections
+
+    setup_database()
+
+    from authservers.models import AuthorizationServer, Scope
+    from authservers.services import scope_create
+    from clients.services import client_create
+
+    server = AuthorizationServer.objects.get(pk=SERVER_ID)
+    if not Scope.objects.filter(server=server, name=SCOPE).exists():
+        scope_create(server=server, name=SCOPE, description="Created by make bench")
+    client, secret = client_create(label=CLIENT_LABEL, grant_types=["client_credentials"])
+    _flush_system_log()
+    connections.close_all()
+    return Scenario(server_id=SERVER_ID, scope=SCOPE, client_id=client.client_id, client_secret=secret)
+
+
+def setup_database() -> None:
+    """Django set up in this process, the database migrated and bootstrapped (also bench/rules.py)."""
     import django
     from django.core.management import call_command, get_commands
-    from django.db import connections
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
@@ -37,18 +55,6 @@ def prepare() -> Scenario:
         if created:
             print(f"bootstrap created the admin: login {created['adminLogin']}, "
                   f"password {created['adminPassword']}", flush=True)
-
-    from authservers.models import AuthorizationServer, Scope
-    from authservers.services import scope_create
-    from clients.services import client_create
-
-    server = AuthorizationServer.objects.get(pk=SERVER_ID)
-    if not Scope.objects.filter(server=server, name=SCOPE).exists():
-        scope_create(server=server, name=SCOPE, description="Created by make bench")
-    client, secret = client_create(label=CLIENT_LABEL, grant_types=["client_credentials"])
-    _flush_system_log()
-    connections.close_all()
-    return Scenario(server_id=SERVER_ID, scope=SCOPE, client_id=client.client_id, client_secret=secret)
 
 
 def _verify_runtime_configuration() -> None:

@@ -9,6 +9,7 @@ import json
 import time
 
 from accounts.models import User
+from authservers.http import okta_error_body
 from authservers.oauth import errors
 from authservers.oauth.access_tokens import build_access_token_claims, new_jti, sign_jwt
 from authservers.oauth.decisions import check_client_grant, decide
@@ -38,8 +39,10 @@ def preview_token(*, server_id: str, client_id: str, grant_type: str, scopes: li
     result = {"decision": None, "trace": [], "tokens": None, "error": None}
     try:
         if not server.active:
-            raise errors.OAuthError(f"Not found: Resource not found: {server_id} (AuthorizationServer)",
-                                    status_code=404)
+            # The endpoints answer an inactive server with Okta's management error, not an OAuth one.
+            result["error"] = {**okta_error_body(
+                "E0000007", f"Not found: Resource not found: {server_id} (AuthorizationServer)"), "status": 404}
+            return result
         if not client.active:
             raise errors.InvalidClient(errors.CLIENT_AUTH_FAILED)
         if grant_type not in SUPPORTED_GRANT_TYPES:

@@ -11,7 +11,7 @@ from clients.selectors import client_snapshot
 
 from .. import systemlog
 from ..runtime import ServerSnapshot
-from . import client_auth, decisions, introspection
+from . import client_auth, decisions, errors, introspection
 
 SERVER_HEADER = "X-Castellan-Server"
 ISSUER_HEADER = "X-Castellan-Issuer"
@@ -51,8 +51,12 @@ class CastellanValidator(OAuth2Validator):
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """Scope checks and the access policies; the decision rides on the request to the token."""
-        decision = decisions.decide(server_of(request), client, request.grant_type, scopes,
-                                    user_id=getattr(getattr(request, "user", None), "pk", None))
+        try:
+            decision = decisions.decide(server_of(request), client, request.grant_type, scopes,
+                                        user_id=getattr(getattr(request, "user", None), "pk", None))
+        except errors.PolicyDenied as exc:
+            systemlog.emit_deferred(_policy_denied_event, server_of(request), client, request.grant_type, exc.denial)
+            raise
         request.castellan_decision = decision
         request.scopes = list(decision.scopes)  # oauthlib and the token generator read them here
         return True
@@ -80,3 +84,13 @@ def _token_granted_event(server, client, grant_type, scopes, jti, decision) -> t
             {"grantType": grant_type, "grantedScopes": " ".join(scopes or ()), "accessTokenJti": jti,
              "policyId": decision.policy_id, "ruleId": decision.rule_id,
              "accessTokenLifetimeSeconds": decision.access_token_lifetime})
+
+
+def _policy_denied_event(server, client, grant_type, denial) -> tuple:
+    debug = {"grantType": grant_type, "policyEvaluation": list(denial.trace)}
+    if not server.policies.policies:
+        debug["detail"] = ("The authorization server has no access policy, so it refuses every token "
+                           "until one is added.")
+    return ("app.oauth2.as.token.grant", "WARN", denial.description,
+            systemlog.actor_for_client(client.client_id, client.label), {},
+            [systemlog.target(server.id, "AuthorizationServer", server.name)], "FAILURE", denial.reason, debug)
