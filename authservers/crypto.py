@@ -44,3 +44,25 @@ def decrypt(ciphertext: str) -> str:
             "Stored keys cannot be decrypted with CASTELLAN_KEY_ENCRYPTION_KEY: it is not the key "
             "they were encrypted with."
         ) from exc
+
+
+def primary_key_can_decrypt(ciphertext: str) -> bool:
+    """True when the first (encrypting) KEK alone decrypts `ciphertext`: nothing to re-encrypt."""
+    raw = settings.CASTELLAN_KEY_ENCRYPTION_KEY
+    primary = Fernet(next(part.strip() for part in raw.split(",") if part.strip()).encode())
+    try:
+        primary.decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def reencrypt(ciphertext: str) -> str:
+    """`ciphertext` encrypted again under the first KEK (MultiFernet.rotate); any listed KEK may have made it."""
+    try:
+        return kek().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise KeyEncryptionKeyError(
+            "A stored key or secret cannot be decrypted with any key in CASTELLAN_KEY_ENCRYPTION_KEY: "
+            "keep the old key in the list (NEW,OLD) until re-encryption has finished."
+        ) from exc

@@ -6,14 +6,11 @@ management REST API returns them. Field names and link relations follow the sche
 OpenAPI document.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from django.conf import settings
 
 from .models import AuthorizationServer, IssuerMode, KeyStatus, RotationMode, Scope, ServerStatus, SigningKey
-
-# Okta: AUTO rotation happens every 90 days; `nextRotation` is `lastRotated` + 90 days (REFERENCE §7).
-AUTO_ROTATION_PERIOD = timedelta(days=90)
 
 
 def okta_timestamp(dt: datetime | None) -> str | None:
@@ -63,7 +60,9 @@ def _signing_credentials(server: AuthorizationServer) -> dict:
     if server.last_rotated is not None:
         signing["lastRotated"] = okta_timestamp(server.last_rotated)
         if server.rotation_mode == RotationMode.AUTO:
-            signing["nextRotation"] = okta_timestamp(server.last_rotated + AUTO_ROTATION_PERIOD)
+            from .key_lifecycle import server_next_rotation
+
+            signing["nextRotation"] = okta_timestamp(server_next_rotation(server))
     if active is not None:
         signing["kid"] = active.kid
     signing["use"] = "sig"

@@ -49,6 +49,8 @@ class ServerSnapshot:
     jwks: dict
     verification_keys: dict[str, Any]  # kid -> jwcrypto public JWK, parsed once
     policies: Any = None  # policies.evaluation.CompiledPolicies
+    rotation_mode: str = "AUTO"  # with last_rotated: when v1/keys' max-age must shorten
+    last_rotated: Any = None  # datetime of the last rotation
     loaded_at: float = field(default_factory=time.monotonic)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)  # documents built once
 

@@ -44,6 +44,7 @@ def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
         signing=signing, jwks=keys.jwks_document([key.public_jwk for key in published]),
         verification_keys={key.kid: jwk.JWK(**key.public_jwk) for key in published},
         policies=compile_policies(server.policies.all()),
+        rotation_mode=server.rotation_mode, last_rotated=server.last_rotated,
     )
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import everyone_group, user_create
 
-from . import keys, systemlog
+from . import systemlog
 from .models import (
     AuthorizationServer,
     ConsentType,
@@ -47,13 +47,9 @@ def _validate_audience(audience: str) -> None:
 
 
 def _new_signing_key(server: AuthorizationServer, status: str) -> SigningKey:
-    generated = keys.generate_rsa_key()
-    now = timezone.now()
-    return SigningKey.objects.create(
-        server=server, kid=generated.kid, status=status, public_jwk=generated.public_jwk,
-        encrypted_private_key=generated.encrypted_private_key,
-        activated=now if status == KeyStatus.ACTIVE else None,
-    )
+    from .key_lifecycle import signing_key_create
+
+    return signing_key_create(server, status)
 
 
 @transaction.atomic
@@ -101,29 +97,15 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
     return server
 
 
-@transaction.atomic
 def signing_key_rotate(*, server: AuthorizationServer, actor: dict | None = None) -> list[SigningKey]:
-    """Manual rotation, as Okta's keyRotate: NEXT signs from now on, ACTIVE expires, a new NEXT appears."""
-    server = AuthorizationServer.objects.select_for_update().get(pk=server.pk)
-    now = timezone.now()
-    current = server.signing_keys.filter(status=KeyStatus.ACTIVE).first()
-    upcoming = server.signing_keys.filter(status=KeyStatus.NEXT).first()
-    if current:
-        current.status, current.expired = KeyStatus.EXPIRED, now
-        current.save(update_fields=["status", "expired", "last_updated"])
-    if upcoming:
-        upcoming.status, upcoming.activated = KeyStatus.ACTIVE, now
-        upcoming.save(update_fields=["status", "activated", "last_updated"])
-    else:
-        upcoming = _new_signing_key(server, KeyStatus.ACTIVE)
-    _new_signing_key(server, KeyStatus.NEXT)
-    server.last_rotated = now
-    server.save(update_fields=["last_rotated", "last_updated"])
-    systemlog.emit("app.oauth2.as.key.rollover", actor=actor or systemlog.system_actor(),
-                   targets=[systemlog.target(server.id, "AuthorizationServer", server.name)],
-                   message="Rotate authorization server signing keys",
-                   debug={"activeKid": upcoming.kid, "expiredKid": current.kid if current else None})
-    return list(server.signing_keys.order_by("created"))
+    """Manual rotation, as Okta's keyRotate: NEXT signs from now on, ACTIVE expires, a new NEXT appears.
+
+    Returns the published keys. `key_lifecycle.signing_key_rotate_now` also says whether resource
+    servers may briefly miss the new kid (see docs/keys.md).
+    """
+    from .key_lifecycle import signing_key_rotate_now
+
+    return signing_key_rotate_now(server=server, actor=actor).keys
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Protocol endpoints of each authorization server, under /oauth2/{serverId}/. Thin: parse, call, render."""
 
-from django.conf import settings
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from clients.selectors import client_snapshot
@@ -14,6 +14,7 @@ from .http import (
     okta_error_response,
     server_not_found_response,
 )
+from .key_lifecycle import served_jwks_max_age
 from .oauth import errors
 from .oauth.backend import oauthlib_core
 from .oauth.discovery import build_discovery_document
@@ -97,7 +98,8 @@ def keys(request, server_id):
     if server is None:
         return server_not_found_response(server_id)
     body = server.render_once("jwks", lambda: dumps(server.jwks))
-    max_age = settings.CASTELLAN_JWKS_MAX_AGE
+    # Shorter as the next rotation nears, never above the cache lifetime (docs/keys.md).
+    max_age = served_jwks_max_age(server, timezone.now())
     return json_body_response(body, headers={"Cache-Control": f"max-age={max_age}, must-revalidate"})
 
 

@@ -1,3 +1,4 @@
+from .housekeeping import HousekeepingRun
 from .keys import KeyStatus, SigningKey
 from .logs import LogEvent
 from .org import Org
@@ -6,7 +7,7 @@ from .servers import AuthorizationServer, IssuerMode, RotationMode, ServerStatus
 from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RevokedAccessToken
 
 __all__ = [
-    "AccessToken", "AuthorizationServer", "ConsentType", "DeviceGrant", "Grant", "IDToken", "IssuerMode",
-    "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
+    "AccessToken", "AuthorizationServer", "ConsentType", "DeviceGrant", "Grant", "HousekeepingRun", "IDToken",
+    "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
     "Scope", "ServerStatus", "SigningKey",
 ]

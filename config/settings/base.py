@@ -132,9 +132,36 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+def _duration(name: str, default: str):
+    """A duration setting (`90d`, `2h`, `5m`, `60s`); a malformed value stops the start with a plain message."""
+    from authservers.durations import DurationError, parse_duration
+
+    try:
+        return parse_duration(env.str(name, default=default))
+    except DurationError as exc:
+        sys.stderr.write(f"Castellan cannot start: {name}: {exc}\n")
+        raise SystemExit(1) from None
+
+
+# AUTO key rotation: how long a signing key signs before the NEXT key takes over (Okta: 90 days).
+CASTELLAN_KEY_ROTATION_PERIOD = _duration("CASTELLAN_KEY_ROTATION_PERIOD", "90d")
+# How often beat looks for due key work (rotation, new NEXT keys, removing old EXPIRED keys).
+CASTELLAN_KEY_ROTATION_CHECK_INTERVAL = _duration("CASTELLAN_KEY_ROTATION_CHECK_INTERVAL", "60s")
+# How long System Log events are kept before housekeeping deletes them.
+CASTELLAN_SYSTEM_LOG_RETENTION = _duration("CASTELLAN_SYSTEM_LOG_RETENTION", "90d")
+# How often housekeeping deletes expired codes, tokens, denylist rows and old System Log events.
+CASTELLAN_HOUSEKEEPING_INTERVAL = _duration("CASTELLAN_HOUSEKEEPING_INTERVAL", "15m")
+
 CELERY_BEAT_SCHEDULE = {
-    # Every 15 minutes: drop revoked-token denylist rows whose tokens have expired anyway.
-    "revoked-access-tokens-purge": {"task": "authservers.revoked_access_tokens_purge", "schedule": 900.0},
+    # Every CASTELLAN_KEY_ROTATION_CHECK_INTERVAL (60 s): rotate due AUTO servers, publish missing
+    # NEXT keys, remove EXPIRED keys whose tokens have all expired. Idempotent; locks per server.
+    "signing-keys-maintain": {"task": "authservers.signing_keys_maintain",
+                              "schedule": CASTELLAN_KEY_ROTATION_CHECK_INTERVAL.total_seconds()},
+    # Every CASTELLAN_HOUSEKEEPING_INTERVAL (15 min): batched deletes of expired codes, tokens,
+    # denylist entries and System Log events past CASTELLAN_SYSTEM_LOG_RETENTION.
+    "housekeeping": {"task": "authservers.housekeeping",
+                     "schedule": CASTELLAN_HOUSEKEEPING_INTERVAL.total_seconds()},
 }
 
 # django-oauth-toolkit: swapped models bound to the authorization server that issued them.
