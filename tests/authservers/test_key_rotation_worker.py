@@ -46,7 +46,12 @@ def _poll(condition, timeout):
 
 def _subprocess_env(**extra) -> dict:
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    socket_dir = db.get("OPTIONS", {}).get("host")
+    if not db["HOST"] and socket_dir:  # the embedded PostgreSQL listens on a unix socket only
+        url = f"postgresql://{db['USER']}@/{db['NAME']}?host={socket_dir}"
+    else:
+        url = (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+               f"{db['PORT'] or 5432}/{db['NAME']}")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url,
            "CASTELLAN_SYSTEM_LOG_WRITER": "inline", **extra}
     return env
