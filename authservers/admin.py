@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from . import housekeeping, key_lifecycle, systemlog
+from .admin_forms import render_service_add_form
 from .models import (
     AccessToken,
     AuthorizationServer,
@@ -248,23 +249,7 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
             else:
                 self.log_addition(request, server, [{"added": {}}])
                 return self.response_add(request, server)
-        admin_form = helpers.AdminForm(form, list(self.add_fieldsets), {}, model_admin=self)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Add {self.opts.verbose_name}",
-            "subtitle": None,
-            "adminform": admin_form,
-            "object_id": None,
-            "original": None,
-            "is_popup": False,
-            "to_field": None,
-            "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),
-            "preserved_filters": self.get_preserved_filters(request),
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
+        return render_service_add_form(self, request, form, self.add_fieldsets, form_url, extra_context)
 
     def save_formset(self, request, form, formset, change):
         """New scopes go through `scope_create` (naming rules, System Log); edits and deletes save as usual."""

@@ -23,9 +23,7 @@ goal (N=1000 >= 90 % of N=1) is reported, not an error.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -69,50 +67,21 @@ def main(args=None) -> int:
         targets = {str(item["rules"]): f"/oauth2/{item['server_id']}/v1/token" for item in scenario["servers"]}
         authorization = base._basic_authorization(scenario["client_id"], scenario["client_secret"])
         body = urlencode({"grant_type": GRANT, "scope": SCOPE})
-        generator = "wrk" if shutil.which("wrk") and not args.python_loadgen else "python"
+        generator = base._generator(args)
         blocking_threads = args.blocking_threads or base._default_blocking_threads()
-        report.update(
-            machine=base._machine_info(generator),
-            config={"connections": args.connections, "warmup_s": args.warmup, "duration_s": args.duration,
-                    "rounds": args.rounds, "generator": generator, "granian_workers": 1,
-                    "granian_blocking_threads": int(blocking_threads),
-                    "system_log_writer": os.environ.get("CASTELLAN_SYSTEM_LOG_WRITER", "batched"),
-                    "server_cpu": base.SERVER_CPU if base._can_pin() else None,
-                    "load_cpu": base.LOAD_CPU if base._can_pin() else None, "targets": targets},
-        )
-        if generator == "python":
-            base._say("!! load from bench/loadgen.py (Python threads): LOWER FIDELITY than wrk; "
-                      "install wrk (apt-get install wrk) for comparable figures.")
-        if not base._can_pin():
-            base._say("!! fewer than 2 CPUs (or no taskset): server and load generator share CPUs; "
-                      "figures are not comparable with pinned runs.")
+        report.update(machine=base._machine_info(generator),
+                      config=base._run_config(args, generator, blocking_threads, targets))
+        base._warn_about_fidelity(generator)
 
         port = base._free_port()
         server = base._start_server(port, blocking_threads)
-        base_url = f"http://{base.HOST}:{port}"
         report["checks"] = _check_targets(port, scenario["servers"], authorization, body)
 
-        segments = []
-        for round_no in range(1, args.rounds + 1):
-            for name, path in targets.items():
-                base._say(f"round {round_no}/{args.rounds}: {name:>4} rules, warm-up {args.warmup:g}s, "
-                          f"measure {args.duration:g}s ...")
-                base._load(generator, base_url + path, authorization, body, args.connections, args.warmup)
-                cpu_before = base._session_cpu_seconds(server.pid)
-                result = base._load(generator, base_url + path, authorization, body, args.connections,
-                                    args.duration)
-                cpu_used = base._session_cpu_seconds(server.pid) - cpu_before
-                result.update(target=name, round=round_no, rps=result["requests"] / result["duration_s"],
-                              server_cpu_s=cpu_used, server_cpu_pct=100.0 * cpu_used / result["duration_s"],
-                              rps_per_cpu=result["requests"] / cpu_used if cpu_used else None)
-                segments.append(result)
+        segments = base._measure(args, generator, server, port, targets, authorization, body,
+                                 label=lambda name: f"{name:>4} rules,")
         report["segments"] = segments
         report["summary"] = _summarize(segments, list(targets))
-        failures = [s for s in segments if s["non_2xx"] or s["socket_errors"]]
-        if failures:
-            raise base.BenchError("non-2xx answers or socket errors under load: " + ", ".join(
-                f"{s['target']} rules round {s['round']}: {s['non_2xx']} non-2xx, "
-                f"{s['socket_errors']} socket errors" for s in failures))
+        base._fail_on_load_errors(segments, lambda s: f"{s['target']} rules round {s['round']}")
         report["ok"] = True
     except base.BenchError as exc:
         report["error"] = str(exc)
@@ -125,9 +94,7 @@ def main(args=None) -> int:
             base._stop_server(server)
     if report.get("summary"):
         _print_table(report)
-    base.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = base.RESULTS_DIR / RESULTS_FILE
-    path.write_text(json.dumps(report, indent=2) + "\n")
+    path = base._write_results(report, RESULTS_FILE)
     base._say(f"Results written to {path.relative_to(base.BASE_DIR)}")
     return 0 if report["ok"] else 1
 
@@ -333,18 +300,7 @@ def _check_targets(port: int, servers: list[dict], authorization: str, body: str
 # --- reporting -----------------------------------------------------------------------------------
 
 def _summarize(segments: list[dict], names: list[str]) -> dict:
-    summary = {}
-    for name in names:
-        mine = [s for s in segments if s["target"] == name]
-        cpu_seconds = sum(s["server_cpu_s"] for s in mine)
-        summary[name] = {
-            "rps": sum(s["requests"] for s in mine) / sum(s["duration_s"] for s in mine),
-            "p50_ms": sum(s["p50_ms"] for s in mine) / len(mine),
-            "p99_ms": sum(s["p99_ms"] for s in mine) / len(mine),
-            "server_cpu_pct": sum(s["server_cpu_pct"] for s in mine) / len(mine),
-            "rps_per_cpu": sum(s["requests"] for s in mine) / cpu_seconds if cpu_seconds else None,
-            "requests": sum(s["requests"] for s in mine),
-        }
+    summary = base._target_summaries(segments, names)
     first, last = names[0], names[-1]
     firsts = [s for s in segments if s["target"] == first]
     lasts = [s for s in segments if s["target"] == last]
@@ -365,12 +321,7 @@ def _print_table(report: dict) -> None:
     summary = report["summary"]
     names = list(report["config"]["targets"])
     first, last = names[0], names[-1]
-    header = (f"{'rules':8} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'server CPU':>10} {'req/CPU-s':>9}")
-    lines = ["", header]
-    lines += [base._row(s["target"], s["round"], s) for s in report["segments"]]
-    lines.append("-" * 63)
-    lines += [base._row(name, "all", summary[name]) for name in names]
+    lines = base._segment_table(report, "rules", names)
     per_round = ", ".join(f"{ratio:.3f}" for ratio in summary["ratio_per_round"])
     verdict = "goal met" if summary["goal_met"] else "BELOW GOAL"
     lines.append("")
@@ -383,15 +334,7 @@ def _print_table(report: dict) -> None:
         lines.append(f"{last}/{first} rules per server CPU-second = {summary['ratio_per_cpu']:.3f}")
     walks = ", ".join(f"{item['rules']}: {item['cold_walk_us']:.1f} us" for item in report["servers"])
     lines.append(f"one unmemoised policy walk (in the bench process, not under load): {walks}")
-    if summary["contended_segments"]:
-        lines.append(f"!! the server had less than {base.MIN_SERVER_CPU_PCT}% of its CPU in "
-                     f"{', '.join(summary['contended_segments'])}: another process competed for it, so req/s "
-                     "and their ratio are unreliable; trust the per-CPU-second ratio or rerun on a quiet "
-                     "machine.")
-    config, machine = report["config"], report["machine"]
-    lines.append(f"{config['generator']}, {config['connections']} connections, "
-                 f"server on CPU {config['server_cpu']} / load on CPU {config['load_cpu']}, "
-                 f"{machine['nproc']} CPUs, Python {machine['python']}, granian {machine['granian']}")
+    lines += base._table_footer(report)
     base._say("\n".join(lines))
 
 

@@ -70,49 +70,20 @@ def main() -> int:
             "token": f"/oauth2/{scenario.server_id}/v1/token",
             "floor": "/bench/floor",
         }
-        generator = "wrk" if shutil.which("wrk") and not args.python_loadgen else "python"
+        generator = _generator(args)
         blocking_threads = args.blocking_threads or _default_blocking_threads()
-        report.update(
-            machine=_machine_info(generator),
-            config={"connections": args.connections, "warmup_s": args.warmup, "duration_s": args.duration,
-                    "rounds": args.rounds, "generator": generator, "granian_workers": 1,
-                    "granian_blocking_threads": int(blocking_threads),
-                    "system_log_writer": os.environ.get("CASTELLAN_SYSTEM_LOG_WRITER", "batched"),
-                    "server_cpu": SERVER_CPU if _can_pin() else None,
-                    "load_cpu": LOAD_CPU if _can_pin() else None, "targets": targets},
-        )
-        if generator == "python":
-            _say("!! load from bench/loadgen.py (Python threads): LOWER FIDELITY than wrk; "
-                 "install wrk (apt-get install wrk) for comparable figures.")
-        if not _can_pin():
-            _say("!! fewer than 2 CPUs (or no taskset): server and load generator share CPUs; "
-                 "figures are not comparable with pinned runs.")
+        report.update(machine=_machine_info(generator),
+                      config=_run_config(args, generator, blocking_threads, targets))
+        _warn_about_fidelity(generator)
 
         server = _start_server(port, blocking_threads)
-        base_url = f"http://{HOST}:{port}"
         report["checks"] = _check_targets(port, targets, authorization, body, scenario.server_id)
 
-        segments = []
-        for round_no in range(1, args.rounds + 1):
-            for name, path in targets.items():
-                _say(f"round {round_no}/{args.rounds}: {name:5} warm-up {args.warmup:g}s, "
-                     f"measure {args.duration:g}s ...")
-                _load(generator, base_url + path, authorization, body, args.connections, args.warmup)
-                cpu_before = _session_cpu_seconds(server.pid)
-                result = _load(generator, base_url + path, authorization, body, args.connections,
-                               args.duration)
-                cpu_used = _session_cpu_seconds(server.pid) - cpu_before
-                result.update(target=name, round=round_no, rps=result["requests"] / result["duration_s"],
-                              server_cpu_s=cpu_used, server_cpu_pct=100.0 * cpu_used / result["duration_s"],
-                              rps_per_cpu=result["requests"] / cpu_used if cpu_used else None)
-                segments.append(result)
+        segments = _measure(args, generator, server, port, targets, authorization, body,
+                            label=lambda name: f"{name:5}")
         report["segments"] = segments
         report["summary"] = _summarize(segments, list(targets))
-        failures = [s for s in segments if s["non_2xx"] or s["socket_errors"]]
-        if failures:
-            raise BenchError("non-2xx answers or socket errors under load: " + ", ".join(
-                f"{s['target']} round {s['round']}: {s['non_2xx']} non-2xx, "
-                f"{s['socket_errors']} socket errors" for s in failures))
+        _fail_on_load_errors(segments, lambda s: f"{s['target']} round {s['round']}")
         report["ok"] = True
     except BenchError as exc:
         report["error"] = str(exc)
@@ -125,7 +96,7 @@ def main() -> int:
             _stop_server(server)
     if report.get("summary"):
         _print_table(report)
-    path = _write_results(report)
+    path = _write_results(report, "latest.json")
     _say(f"Results written to {path.relative_to(BASE_DIR)}")
     return 0 if report["ok"] else 1
 
@@ -143,6 +114,29 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--rules", action="store_true",
                         help="instead: token throughput with 1, 100 and 1,000 policy rules (bench/rules.py)")
     return parser.parse_args()
+
+
+def _generator(args: argparse.Namespace) -> str:
+    return "wrk" if shutil.which("wrk") and not args.python_loadgen else "python"
+
+
+def _run_config(args: argparse.Namespace, generator: str, blocking_threads: str, targets: dict) -> dict:
+    """The run's settings as the results file records them."""
+    return {"connections": args.connections, "warmup_s": args.warmup, "duration_s": args.duration,
+            "rounds": args.rounds, "generator": generator, "granian_workers": 1,
+            "granian_blocking_threads": int(blocking_threads),
+            "system_log_writer": os.environ.get("CASTELLAN_SYSTEM_LOG_WRITER", "batched"),
+            "server_cpu": SERVER_CPU if _can_pin() else None,
+            "load_cpu": LOAD_CPU if _can_pin() else None, "targets": targets}
+
+
+def _warn_about_fidelity(generator: str) -> None:
+    if generator == "python":
+        _say("!! load from bench/loadgen.py (Python threads): LOWER FIDELITY than wrk; "
+             "install wrk (apt-get install wrk) for comparable figures.")
+    if not _can_pin():
+        _say("!! fewer than 2 CPUs (or no taskset): server and load generator share CPUs; "
+             "figures are not comparable with pinned runs.")
 
 
 # --- environment and database -------------------------------------------------------------------
@@ -342,9 +336,42 @@ def _load(generator: str, url: str, authorization: str, body: str, connections: 
     return json.loads(match.group(1))
 
 
+def _measure(args: argparse.Namespace, generator: str, server: subprocess.Popen, port: int, targets: dict,
+             authorization: str, body: str, label) -> list[dict]:
+    """`args.rounds` rounds over the targets, in order; each segment after its own warm-up.
+
+    `label(name)` names a target in the progress lines.
+    """
+    base_url = f"http://{HOST}:{port}"
+    segments = []
+    for round_no in range(1, args.rounds + 1):
+        for name, path in targets.items():
+            _say(f"round {round_no}/{args.rounds}: {label(name)} warm-up {args.warmup:g}s, "
+                 f"measure {args.duration:g}s ...")
+            _load(generator, base_url + path, authorization, body, args.connections, args.warmup)
+            cpu_before = _session_cpu_seconds(server.pid)
+            result = _load(generator, base_url + path, authorization, body, args.connections,
+                           args.duration)
+            cpu_used = _session_cpu_seconds(server.pid) - cpu_before
+            result.update(target=name, round=round_no, rps=result["requests"] / result["duration_s"],
+                          server_cpu_s=cpu_used, server_cpu_pct=100.0 * cpu_used / result["duration_s"],
+                          rps_per_cpu=result["requests"] / cpu_used if cpu_used else None)
+            segments.append(result)
+    return segments
+
+
+def _fail_on_load_errors(segments: list[dict], describe) -> None:
+    """BenchError if any segment saw a non-2xx answer or a socket error; `describe(segment)` names it."""
+    failures = [s for s in segments if s["non_2xx"] or s["socket_errors"]]
+    if failures:
+        raise BenchError("non-2xx answers or socket errors under load: " + ", ".join(
+            f"{describe(s)}: {s['non_2xx']} non-2xx, "
+            f"{s['socket_errors']} socket errors" for s in failures))
+
+
 # --- reporting -----------------------------------------------------------------------------------
 
-def _summarize(segments: list[dict], names: list[str]) -> dict:
+def _target_summaries(segments: list[dict], names: list[str]) -> dict:
     """Per target: req/s over all its measured seconds; p50/p99 as the mean of its segments.
 
     `rps_per_cpu` (requests per CPU-second of the server) is the cost per request; unlike req/s it
@@ -362,6 +389,12 @@ def _summarize(segments: list[dict], names: list[str]) -> dict:
             "rps_per_cpu": sum(s["requests"] for s in mine) / cpu_seconds if cpu_seconds else None,
             "requests": sum(s["requests"] for s in mine),
         }
+    return summary
+
+
+def _summarize(segments: list[dict], names: list[str]) -> dict:
+    """The per-target figures (`_target_summaries`) and token/floor, per round and per CPU-second."""
+    summary = _target_summaries(segments, names)
     token_rounds = [s for s in segments if s["target"] == "token"]
     floor_rounds = [s for s in segments if s["target"] == "floor"]
     token, floor = summary["token"], summary["floor"]
@@ -378,12 +411,7 @@ def _summarize(segments: list[dict], names: list[str]) -> dict:
 
 def _print_table(report: dict) -> None:
     summary = report["summary"]
-    header = (f"{'target':8} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'server CPU':>10} {'req/CPU-s':>9}")
-    lines = ["", header]
-    lines += [_row(s["target"], s["round"], s) for s in report["segments"]]
-    lines.append("-" * 63)
-    lines += [_row(name, "all", summary[name]) for name in ("token", "floor")]
+    lines = _segment_table(report, "target", ("token", "floor"))
     per_round = ", ".join(f"{ratio:.3f}" for ratio in summary["ratio_per_round"])
     verdict = "goal met" if summary["goal_met"] else "BELOW GOAL"
     lines.append("")
@@ -391,6 +419,24 @@ def _print_table(report: dict) -> None:
                  f"per round: {per_round})")
     if summary["ratio_per_cpu"] is not None:
         lines.append(f"token/floor per server CPU-second = {summary['ratio_per_cpu']:.3f}")
+    lines += _table_footer(report)
+    _say("\n".join(lines))
+
+
+def _segment_table(report: dict, first_column: str, names) -> list[str]:
+    """The table's opening lines: a row per segment, a rule, then a row per target over all its segments."""
+    header = (f"{first_column:8} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'server CPU':>10} {'req/CPU-s':>9}")
+    lines = ["", header]
+    lines += [_row(s["target"], s["round"], s) for s in report["segments"]]
+    lines.append("-" * 63)
+    lines += [_row(name, "all", report["summary"][name]) for name in names]
+    return lines
+
+
+def _table_footer(report: dict) -> list[str]:
+    """The table's closing lines: a warning if another process took the server's CPU, then the setup."""
+    summary, lines = report["summary"], []
     if summary["contended_segments"]:
         lines.append(f"!! the server had less than {MIN_SERVER_CPU_PCT}% of its CPU in "
                      f"{', '.join(summary['contended_segments'])}: another process competed for it, so req/s "
@@ -400,7 +446,7 @@ def _print_table(report: dict) -> None:
     lines.append(f"{config['generator']}, {config['connections']} connections, "
                  f"server on CPU {config['server_cpu']} / load on CPU {config['load_cpu']}, "
                  f"{machine['nproc']} CPUs, Python {machine['python']}, granian {machine['granian']}")
-    _say("\n".join(lines))
+    return lines
 
 
 def _row(target: str, round_no, s: dict) -> str:
@@ -457,9 +503,9 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def _write_results(report: dict) -> Path:
+def _write_results(report: dict, filename: str) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / "latest.json"
+    path = RESULTS_DIR / filename
     path.write_text(json.dumps(report, indent=2) + "\n")
     return path
 

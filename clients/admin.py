@@ -2,7 +2,6 @@ from typing import ClassVar
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.template.response import TemplateResponse
@@ -18,6 +17,7 @@ from oauth2_provider.models import (
 )
 
 from authservers import systemlog
+from authservers.admin_forms import render_service_add_form
 from authservers.services import ServiceError
 
 from .models import (
@@ -193,26 +193,9 @@ class ClientAdmin(admin.ModelAdmin):
             else:
                 self.log_addition(request, client, [{"added": {}}])
                 return self.secret_response(request, client, secret, created=True)
-        admin_form = helpers.AdminForm(form, list(self.add_fieldsets), {}, model_admin=self)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Add {self.opts.verbose_name}",
-            "subtitle": None,
-            "adminform": admin_form,
-            "object_id": None,
-            "original": None,
-            "is_popup": False,
-            "to_field": None,
-            "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),
-            "preserved_filters": self.get_preserved_filters(request),
-            # The next page shows the secret, so there is only one way to submit.
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
+        # The next page shows the secret, so there is only one way to submit.
+        context = {"show_save_and_continue": False, "show_save_and_add_another": False, **(extra_context or {})}
+        return render_service_add_form(self, request, form, self.add_fieldsets, form_url, context)
 
     @admin.action(description="Add a client secret (shown once)", permissions=["change"])
     def add_secret(self, request, queryset):

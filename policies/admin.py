@@ -60,12 +60,15 @@ def _back_on_service_error(view):
     return wrapped
 
 
-def _move_many(items, delta: int, move, actor: dict) -> int:
+def _move_selected(model_admin, request, queryset, delta: int, move, plural: str) -> None:
+    """The move up / move down actions: one step each, then a message naming how many moved."""
     # Moving up goes top-down and moving down bottom-up, so a block of selected rows keeps its order.
-    ordered = sorted(items, key=lambda item: item.priority, reverse=delta > 0)
+    ordered = sorted(queryset, key=lambda item: item.priority, reverse=delta > 0)
+    actor = actor_of(request)
     for item in ordered:
         move(item, delta, actor)
-    return len(ordered)
+    direction = "down" if delta > 0 else "up"
+    model_admin.message_user(request, f"Moved {len(ordered)} {plural} {direction}.", messages.SUCCESS)
 
 
 # Policies -----------------------------------------------------------------------------------------
@@ -165,13 +168,11 @@ class AccessPolicyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Move selected policies up (evaluated earlier)", permissions=["change"])
     def move_up(self, request, queryset):
-        count = _move_many(list(queryset), -1, policy_move, actor_of(request))
-        self.message_user(request, f"Moved {count} policies up.", messages.SUCCESS)
+        _move_selected(self, request, queryset, -1, policy_move, "policies")
 
     @admin.action(description="Move selected policies down (evaluated later)", permissions=["change"])
     def move_down(self, request, queryset):
-        count = _move_many(list(queryset), 1, policy_move, actor_of(request))
-        self.message_user(request, f"Moved {count} policies down.", messages.SUCCESS)
+        _move_selected(self, request, queryset, 1, policy_move, "policies")
 
 
 # Rules --------------------------------------------------------------------------------------------
@@ -288,11 +289,9 @@ class PolicyRuleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Move selected rules up (evaluated earlier)", permissions=["change"])
     def move_up(self, request, queryset):
-        count = _move_many(list(queryset), -1, rule_move, actor_of(request))
-        self.message_user(request, f"Moved {count} rules up.", messages.SUCCESS)
+        _move_selected(self, request, queryset, -1, rule_move, "rules")
 
     @admin.action(description="Move selected rules down (evaluated later)", permissions=["change"])
     def move_down(self, request, queryset):
-        count = _move_many(list(queryset), 1, rule_move, actor_of(request))
-        self.message_user(request, f"Moved {count} rules down.", messages.SUCCESS)
+        _move_selected(self, request, queryset, 1, rule_move, "rules")
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from accounts.services import user_create
 from authservers import changefeed
 from authservers.models import AuthorizationServer
 from authservers.services import bootstrap
@@ -83,6 +84,15 @@ def _registered(client: Client) -> RegisteredClient:
 @pytest.fixture
 def basic_auth():
     return basic_auth_header
+
+
+@pytest.fixture
+def console(client, db):
+    """The test client, logged in to the admin console as a superuser (root@example.com)."""
+    admin = user_create(login="root@example.com", email="root@example.com", password="pw-for-tests",
+                        is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    return client
 
 
 @pytest.fixture

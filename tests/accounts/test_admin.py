@@ -7,14 +7,6 @@ from accounts.models import EVERYONE, Group, User
 from accounts.services import everyone_group, user_create
 
 
-@pytest.fixture
-def console(client, db):
-    user = user_create(login="root@example.com", email="root@example.com", password="pw-for-tests",
-                       is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.django_db
 def test_add_user_with_password(console):
     response = console.post(reverse("admin:accounts_user_add"), {

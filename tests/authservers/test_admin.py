@@ -4,22 +4,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts.services import user_create
 from authservers.models import AuthorizationServer, KeyStatus, LogEvent, Scope, SigningKey
 from authservers.scope_rules import SYSTEM_SCOPES
 from authservers.services import authserver_create, scope_create
-
-
-@pytest.fixture
-def admin_user(db):
-    return user_create(login="root@example.com", email="root@example.com", password="pw-for-tests",
-                       is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def console(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture

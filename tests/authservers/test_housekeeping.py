@@ -90,12 +90,9 @@ def test_housekeeping_twice_deletes_nothing_more(authserver):
 
 
 @pytest.mark.django_db
-def test_admin_shows_table_sizes_and_the_last_run(client, authserver):
-    admin = user_create(login="ops@example.com", email="ops@example.com", password="pw-for-tests",
-                        is_staff=True, is_superuser=True)
-    client.force_login(admin)
+def test_admin_shows_table_sizes_and_the_last_run(console, authserver):
     housekeeping_run()
-    page = client.get(reverse("admin:authservers_housekeepingrun_changelist"))
+    page = console.get(reverse("admin:authservers_housekeepingrun_changelist"))
     assert page.status_code == 200
     assert b"Table sizes" in page.content and b"authservers_logevent" in page.content
     assert b"housekeeping" in page.content

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
-from accounts.services import user_create
 from authservers.durations import DurationError, format_duration, parse_duration
 from authservers.key_lifecycle import (
     PURGE_MARGIN,
@@ -442,14 +441,6 @@ def test_rotatekeys_warns_on_stderr_and_keeps_json_clean(authserver):
     out, err = _run("rotatekeys", "--server", "default", "--json")
     assert [key["status"] for key in json.loads(out)] == ["ACTIVE", "NEXT", "EXPIRED"]
     assert "may not know kid" in err
-
-
-@pytest.fixture
-def console(client, db):
-    admin = user_create(login="keys@example.com", email="keys@example.com", password="pw-for-tests",
-                        is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return client
 
 
 @pytest.mark.django_db

@@ -4,19 +4,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from accounts.services import user_create
 from clients.models import Client, ClientSecret
 from clients.services import client_create, secret_hash
 
 ADD_URL = "admin:clients_client_add"
-
-
-@pytest.fixture
-def console(client, db):
-    user = user_create(login="root@example.com", email="root@example.com", password="pw-for-tests",
-                       is_staff=True, is_superuser=True)
-    client.force_login(user)
-    return client
 
 
 def change_url(obj):

@@ -5,7 +5,6 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts.services import user_create
 from authservers.models import AuthorizationServer, LogEvent
 from authservers.services import authserver_create, bootstrap, scope_create
 from clients.services import client_create
@@ -16,18 +15,6 @@ from policies.services import policy_create, rule_create
 from ..helpers import basic_auth_header, endpoint, post_form
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_user(db):
-    return user_create(login="root@example.com", email="root@example.com", password="pw-for-tests",
-                       is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def console(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture

@@ -6,16 +6,15 @@ from policies.evaluation import (
     ALL_CLIENTS,
     ANY_SCOPE,
     EVERYONE,
-    NO_MATCHING_POLICY,
-    POLICY_EVALUATION_FAILED,
     CompiledPolicies,
-    Decision,
     Denial,
     PolicySnapshot,
     RequestContext,
     RuleSnapshot,
     evaluate,
 )
+
+from .outcomes import assert_denied, matched
 
 CC = "client_credentials"
 CODE = "authorization_code"
@@ -40,18 +39,6 @@ def policy(policy_id="pol1", priority=1, rules=None, *, active=True, clients=(AL
 def request(client_id="0oaService", grant_type=CC, scopes=("orders:read",), user_id=None, group_ids=()):
     return RequestContext(client_id=client_id, grant_type=grant_type, scopes=tuple(scopes), user_id=user_id,
                           group_ids=frozenset(group_ids))
-
-
-def matched(result) -> tuple[str, str]:
-    assert isinstance(result, Decision), result
-    return result.policy_id, result.rule_id
-
-
-def assert_denied(result) -> Denial:
-    assert isinstance(result, Denial), result
-    assert result.reason == NO_MATCHING_POLICY
-    assert result.description == POLICY_EVALUATION_FAILED
-    return result
 
 
 def only_rule_failure(denial: Denial) -> str:

@@ -14,16 +14,15 @@ from policies.evaluation import (
     ALL_CLIENTS,
     ANY_SCOPE,
     EVERYONE,
-    NO_MATCHING_POLICY,
-    POLICY_EVALUATION_FAILED,
     CompiledPolicies,
     Decision,
-    Denial,
     PolicySnapshot,
     RequestContext,
     RuleSnapshot,
     evaluate,
 )
+
+from .outcomes import assert_denied, matched
 
 CLIENTS = ["0oaA", "0oaB", "0oaC"]
 GRANTS = ["client_credentials", "authorization_code", "password"]
@@ -157,13 +156,11 @@ def check_against_reference(policy_list, context, counts: Counter) -> None:
     expected, expected_trace = reference(policy_list, context)
     result = evaluate(policy_list, context)
     if expected is None:
-        assert isinstance(result, Denial), result
-        assert (result.reason, result.description) == (NO_MATCHING_POLICY, POLICY_EVALUATION_FAILED)
+        assert_denied(result)
         counts["denied"] += 1
         event("denied")
     else:
-        assert isinstance(result, Decision), result
-        assert (result.policy_id, result.rule_id) == expected
+        assert matched(result) == expected
         policy = next(p for p in policy_list if p.id == expected[0])
         rule = next(r for r in policy.rules if r.id == expected[1])
         assert result.scopes == context.scopes
