@@ -95,7 +95,7 @@ def _listen_forever(conninfo: str) -> None:
                     for notify in conn.notifies(timeout=0.5):
                         kind, _, key = notify.payload.partition(":")
                         _deliver(kind, key)
-        except Exception:  # noqa: BLE001 - the listener must survive any database failure
+        except Exception:
             log.warning("Configuration change feed disconnected; retrying", exc_info=True)
         _state["live"] = False
         _deliver("*", "*")

@@ -10,12 +10,11 @@ import json
 import logging
 import os
 import queue
-import threading
 import random
+import threading
 import time
 import uuid
-from datetime import datetime, timezone
-
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
@@ -119,7 +118,7 @@ def _row(queued: tuple) -> tuple:
     event_type, severity, message, actor, client, targets, result, reason, debug = event
     # Log ids need uniqueness, not secrecy: a PRNG uuid4 spares the request path an os.urandom call.
     return (uuid.UUID(int=_random.getrandbits(128), version=4),
-            datetime.fromtimestamp(published, timezone.utc), event_type, "0", severity, message[:512],
+            datetime.fromtimestamp(published, UTC), event_type, "0", severity, message[:512],
             _dumps(actor), _dumps(client), _dumps(targets), result, reason[:255], _EMPTY_JSON, _EMPTY_JSON,
             _dumps({"debugData": debug}), _EMPTY_JSON, _EMPTY_JSON)
 
@@ -134,7 +133,7 @@ def _write(batch: list[tuple]) -> bool:
             for event in batch:
                 copy.write_row(_row(event))
         return True
-    except Exception:  # noqa: BLE001 - a failed write is logged and retried, never raised into a request
+    except Exception:
         log.exception("Could not write %d System Log events", len(batch))
         return False
 

@@ -307,7 +307,7 @@ def _summarize(segments: list[dict], names: list[str]) -> dict:
     summary["ratios"] = {
         f"{name}/{first}": summary[name]["rps"] / summary[first]["rps"] for name in names[1:]}
     summary["ratio"] = summary[last]["rps"] / summary[first]["rps"]
-    summary["ratio_per_round"] = [b["rps"] / a["rps"] for a, b in zip(firsts, lasts)]
+    summary["ratio_per_round"] = [b["rps"] / a["rps"] for a, b in zip(firsts, lasts, strict=False)]
     summary["ratio_per_cpu"] = (summary[last]["rps_per_cpu"] / summary[first]["rps_per_cpu"]
                                 if summary[last]["rps_per_cpu"] and summary[first]["rps_per_cpu"] else None)
     summary["contended_segments"] = [f"{s['target']} rules round {s['round']}" for s in segments

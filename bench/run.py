@@ -399,7 +399,7 @@ def _summarize(segments: list[dict], names: list[str]) -> dict:
     floor_rounds = [s for s in segments if s["target"] == "floor"]
     token, floor = summary["token"], summary["floor"]
     summary["ratio"] = token["rps"] / floor["rps"]
-    summary["ratio_per_round"] = [t["rps"] / f["rps"] for t, f in zip(token_rounds, floor_rounds)]
+    summary["ratio_per_round"] = [t["rps"] / f["rps"] for t, f in zip(token_rounds, floor_rounds, strict=False)]
     summary["ratio_per_cpu"] = (token["rps_per_cpu"] / floor["rps_per_cpu"]
                                 if token["rps_per_cpu"] and floor["rps_per_cpu"] else None)
     summary["contended_segments"] = [f"{s['target']} {s['round']}" for s in segments

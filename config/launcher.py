@@ -141,7 +141,7 @@ def _spawn(argv: list[str]) -> subprocess.Popen:
         argv,
         cwd=BASE_DIR,
         start_new_session=True,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509
+        preexec_fn=_die_with_parent,
     )
 
 

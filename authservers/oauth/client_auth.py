@@ -7,8 +7,8 @@ the method it registered (Okta does the same). Errors carry Okta's descriptions.
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import unquote
 
 from ..runtime import ClientSnapshot
@@ -26,7 +26,7 @@ class PresentedCredentials:
 
 def parse_basic_authorization(header: str) -> tuple[str, str]:
     """RFC 6749 §2.3.1: Basic base64(urlencode(id):urlencode(secret))."""
-    scheme, _, encoded = header.partition(" ")
+    _, _, encoded = header.partition(" ")
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):

@@ -5,7 +5,7 @@ A token of another server, of another client, expired, revoked, tampered or unkn
 as `{"active": false}`; revocation answers 200 whatever the token (RFC 7009 §2.2).
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..runtime import ClientSnapshot, ServerSnapshot
 from .access_tokens import verify_jwt
@@ -56,4 +56,4 @@ def revoke_token(token: str, *, server: ServerSnapshot, issuer: str, client: Cli
     if claims is None or claims.get("cid") != client.client_id or not claims.get("jti"):
         return
     access_token_revoke(server_id=server.id, client_id=client.client_id, jti=claims["jti"],
-                        expires=datetime.fromtimestamp(claims["exp"], tz=timezone.utc))
+                        expires=datetime.fromtimestamp(claims["exp"], tz=UTC))
