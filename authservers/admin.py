@@ -26,13 +26,14 @@ from .models import (
     RefreshToken,
     RevokedAccessToken,
     Scope,
+    SigningAlg,
     SigningKey,
 )
-from .models.servers import DEFAULT_SERVER_ID
-from .presenters import authserver_issuer
+from .models.servers import ACCESS_TOKEN_ALG_CAVEAT, DEFAULT_SERVER_ID
+from .presenters import access_token_alg_summary, authserver_issuer
 from .scope_rules import scope_name_problem
 from .selectors import published_keys
-from .services import ServiceError, authserver_create, scope_create
+from .services import ServiceError, authserver_create, authserver_set_access_token_alg, scope_create
 
 SERVER_OWNED_MODELS = (SigningKey, Scope, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
                        RevokedAccessToken)
@@ -63,9 +64,33 @@ class AuthorizationServerCreateForm(forms.Form):
                                     help_text="ORG_URL builds the issuer from CASTELLAN_BASE_URL.")
     custom_url = forms.URLField(required=False, assume_scheme="https",
                                 help_text="Base URL of the issuer in CUSTOM_URL mode.")
+    access_token_signing_alg = forms.ChoiceField(label="Access-token signing algorithm", choices=SigningAlg.choices,
+                                                 initial=SigningAlg.RS256, required=False,
+                                                 help_text=ACCESS_TOKEN_ALG_CAVEAT)
+
+    def clean_access_token_signing_alg(self):
+        return self.cleaned_data.get("access_token_signing_alg") or SigningAlg.RS256
 
     # ServiceError.field uses Okta's names; map them onto this form's fields.
-    service_fields: ClassVar[dict] = {"name": "name", "audiences": "audience", "issuerMode": "issuer_mode"}
+    service_fields: ClassVar[dict] = {"name": "name", "audiences": "audience", "issuerMode": "issuer_mode",
+                                      "accessTokenSigningAlg": "access_token_signing_alg"}
+
+
+class AuthorizationServerChangeForm(forms.ModelForm):
+    """The change page. The access-token alg is saved through `authserver_set_access_token_alg`
+    (see `AuthorizationServerAdmin.save_model`); a post without it keeps the current one."""
+
+    class Meta:
+        model = AuthorizationServer
+        fields = ("access_token_signing_alg",)  # the admin's fieldsets add the others
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "access_token_signing_alg" in self.fields:
+            self.fields["access_token_signing_alg"].required = False
+
+    def clean_access_token_signing_alg(self):
+        return self.cleaned_data.get("access_token_signing_alg") or self.instance.access_token_signing_alg
 
 
 class ScopeInlineForm(forms.ModelForm):
@@ -121,6 +146,7 @@ class ScopeInline(admin.TabularInline):
 
 @admin.register(AuthorizationServer)
 class AuthorizationServerAdmin(admin.ModelAdmin):
+    form = AuthorizationServerChangeForm
     formfield_overrides: ClassVar[dict] = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "id", "audience", "issuer", "status", "issuer_mode", "rotation_mode", "created")
     list_filter = ("status", "issuer_mode", "rotation_mode")
@@ -131,12 +157,14 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("id", "name", "description", "audiences", "status")}),
         ("Issuer", {"fields": ("issuer_mode", "custom_url", "issuer", "metadata_url")}),
-        ("Signing keys", {"fields": ("rotation_mode", "last_rotated", "next_rotation", "signing_keys_panel")}),
+        ("Signing keys", {"fields": ("rotation_mode", "access_token_signing_alg", "access_token_signing",
+                                     "last_rotated", "next_rotation", "signing_keys_panel")}),
         ("Dates", {"fields": ("created", "last_updated")}),
     )
-    readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "next_rotation", "signing_keys_panel",
-                       "created", "last_updated")
-    add_fieldsets = ((None, {"fields": ("name", "audience", "description", "issuer_mode", "custom_url")}),)
+    readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "next_rotation", "access_token_signing",
+                       "signing_keys_panel", "created", "last_updated")
+    add_fieldsets = ((None, {"fields": ("name", "audience", "description", "issuer_mode", "custom_url",
+                                        "access_token_signing_alg")}),)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -179,6 +207,24 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>kid</th><th>alg</th><th>status</th><th>created</th><th>activated</th>"
             "<th>expired</th></tr></thead><tbody>{}</tbody></table>", rows)
 
+    @admin.display(description="Access tokens now")
+    def access_token_signing(self, obj):
+        return format_html_join("", "<p>{}</p>", ((line,) for line in access_token_alg_summary(obj)))
+
+    def save_model(self, request, obj, form, change):
+        """A new access-token alg goes through `authserver_set_access_token_alg`, which keeps the key
+        families in step and writes the System Log; the other fields save as usual."""
+        if not change or "access_token_signing_alg" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        alg = obj.access_token_signing_alg
+        obj.access_token_signing_alg = form.initial["access_token_signing_alg"]
+        super().save_model(request, obj, form, change)
+        authserver_set_access_token_alg(server=obj, alg=alg, actor=systemlog.actor_for_user(request.user))
+        for line in access_token_alg_summary(obj):
+            level = messages.WARNING if line == ACCESS_TOKEN_ALG_CAVEAT else messages.INFO
+            self.message_user(request, line, level)
+        return None
+
     @admin.display(description="Next rotation")
     def next_rotation(self, obj):
         due = key_lifecycle.server_next_rotation(obj)
@@ -189,10 +235,12 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
         actor = systemlog.actor_for_user(request.user)
         for server in queryset:
             result = key_lifecycle.signing_key_rotate_now(server=server, actor=actor)
-            self.message_user(request, f"Rotated the signing keys of {server}; the active kid is now "
-                                       f"{result.active_kid}.", messages.SUCCESS)
+            self.message_user(request, f"Rotated the signing keys of {server}; {_active_kids_text(result)}.",
+                              messages.SUCCESS)
             if result.warning:
                 self.message_user(request, result.warning, messages.WARNING)
+            for note in result.notes:
+                self.message_user(request, note, messages.INFO)
 
     @admin.action(description="Emergency key rotation (the active key may be compromised)", permissions=["change"])
     def emergency_rotate_keys(self, request, queryset):
@@ -208,9 +256,11 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
         actor = systemlog.actor_for_user(request.user)
         for server in queryset:
             result = key_lifecycle.signing_key_emergency_rotate(server=server, actor=actor)
-            self.message_user(request, f"Replaced the signing keys of {server}; the active kid is now "
-                                       f"{result.active_kid}.", messages.SUCCESS)
+            self.message_user(request, f"Replaced the signing keys of {server}; {_active_kids_text(result)}.",
+                              messages.SUCCESS)
             self.message_user(request, result.warning, messages.WARNING)
+            for note in result.notes:
+                self.message_user(request, note, messages.INFO)
         return None
 
     def has_delete_permission(self, request, obj=None):
@@ -243,6 +293,7 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
                 server = authserver_create(
                     name=data["name"], audiences=[data["audience"]], description=data["description"],
                     issuer_mode=data["issuer_mode"], custom_url=data["custom_url"],
+                    access_token_signing_alg=data["access_token_signing_alg"],
                     actor=systemlog.actor_for_user(request.user))
             except ServiceError as exc:
                 form.add_error(form.service_fields.get(exc.field), exc.message)
@@ -266,6 +317,12 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
             scope_create(server=form.instance, name=scope.name, display_name=scope.display_name,
                          description=scope.description, consent=scope.consent, optional=scope.optional,
                          default=scope.default, metadata_publish=scope.metadata_publish, actor=actor)
+
+
+def _active_kids_text(result) -> str:
+    if len(result.active_kids) <= 1:
+        return f"the active kid is now {result.active_kid}"
+    return "the active kids are now " + ", ".join(f"{kid} ({alg})" for alg, kid in result.active_kids.items())
 
 
 def _date(value):

@@ -10,7 +10,17 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from .models import AuthorizationServer, IssuerMode, KeyStatus, RotationMode, Scope, ServerStatus, SigningKey
+from .models import (
+    AuthorizationServer,
+    IssuerMode,
+    KeyStatus,
+    RotationMode,
+    Scope,
+    ServerStatus,
+    SigningAlg,
+    SigningKey,
+)
+from .models.servers import ACCESS_TOKEN_ALG_CAVEAT
 
 
 def okta_timestamp(dt: datetime | None) -> str | None:
@@ -49,9 +59,34 @@ def authserver_api_url(server_id: str, base_url: str | None = None) -> str:
     return f"{_base(base_url)}/api/v1/authorizationServers/{server_id}"
 
 
-def _active_key(server: AuthorizationServer) -> SigningKey | None:
+def _active_key(server: AuthorizationServer, alg: str = SigningAlg.RS256) -> SigningKey | None:
     # Iterate `.all()` rather than filter, so a caller's prefetch_related("signing_keys") is used.
-    return next((key for key in server.signing_keys.all() if key.status == KeyStatus.ACTIVE), None)
+    return next((key for key in server.signing_keys.all() if key.status == KeyStatus.ACTIVE and key.alg == alg),
+                None)
+
+
+def access_token_alg_summary(server: AuthorizationServer, now: datetime | None = None) -> list[str]:
+    """Human lines on how the server signs access tokens, with Okta's caveat when it is not RS256.
+
+    Okta has no such setting, so the Okta-shaped JSON (`authserver_to_okta`) leaves it out; the
+    console, `createauthserver` and the admin show these lines.
+    """
+    alg = server.access_token_signing_alg
+    if alg == SigningAlg.RS256:
+        return ["Access tokens and ID tokens are signed RS256."]
+    from django.utils import timezone
+
+    from .key_lifecycle import access_token_key_usable_from
+
+    lines = [f"Access tokens are signed {alg}; ID tokens stay RS256."]
+    active = _active_key(server, alg)
+    if active is not None:
+        starts = access_token_key_usable_from(server, active)
+        if starts > (now or timezone.now()):
+            lines.append(f"Until {okta_timestamp(starts)} access tokens stay RS256, while the new {alg} key "
+                         f"{active.kid} reaches every cached copy of v1/keys.")
+    lines.append(ACCESS_TOKEN_ALG_CAVEAT)
+    return lines
 
 
 def _signing_credentials(server: AuthorizationServer) -> dict:
@@ -123,16 +158,22 @@ def scope_to_okta(scope: Scope, base_url: str | None = None) -> dict:
 
 
 def signing_key_to_okta(key: SigningKey, base_url: str | None = None) -> dict:
-    """An `AuthorizationServerJsonWebKey`: public parameters and status only."""
+    """An `AuthorizationServerJsonWebKey`: public parameters and status only.
+
+    Okta's keys are all RSA (`e`, `n`); an ES256 key of a server that opted into it carries its EC
+    parameters (`crv`, `x`, `y`, RFC 7518 §6.2) in their place.
+    """
     public = key.public_jwk
     href = f"{authserver_api_url(key.server_id, base_url)}/credentials/keys/{key.kid}"
+    kty = public.get("kty", "RSA")
+    params = ({"crv": public["crv"], "x": public["x"], "y": public["y"]} if kty == "EC"
+              else {"e": public["e"], "n": public["n"]})
     return {
         "status": key.status,
         "alg": key.alg,
-        "e": public["e"],
-        "n": public["n"],
+        **params,
         "kid": key.kid,
-        "kty": public.get("kty", "RSA"),
+        "kty": kty,
         "use": public.get("use", "sig"),
         "_links": {"self": _link(href, "GET")},
     }

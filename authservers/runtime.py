@@ -10,8 +10,9 @@ which clears the negative entry.
 import hmac
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 
@@ -21,7 +22,7 @@ from . import changefeed
 @dataclass(frozen=True)
 class SigningMaterial:
     kid: str
-    alg: str
+    alg: str  # RS256, PS256 or ES256: oauth.access_tokens.sign_jwt signs accordingly
     jwk: Any  # jwcrypto JWK holding the parsed private key
     private_key: Any  # the `cryptography` key object inside it, used to sign
 
@@ -45,14 +46,32 @@ class ServerSnapshot:
     custom_url: str
     scopes: dict[str, ScopeInfo]
     default_scopes: tuple[str, ...]
-    signing: SigningMaterial | None
+    signing: SigningMaterial | None  # the RS256 family's ACTIVE key: ID tokens, and access tokens by default
     jwks: dict
     verification_keys: dict[str, Any]  # kid -> jwcrypto public JWK, parsed once
     policies: Any = None  # policies.evaluation.CompiledPolicies
     rotation_mode: str = "AUTO"  # with last_rotated: when v1/keys' max-age must shorten
     last_rotated: Any = None  # datetime of the last rotation
+    # A server that opted into PS256/ES256 access tokens: that family's ACTIVE key, and the moment
+    # (epoch seconds) from which it may sign, once published for the JWKS cache lifetime (docs/keys.md).
+    access_token_signing_alt: SigningMaterial | None = None
+    access_token_signing_alt_from: float = 0.0
     loaded_at: float = field(default_factory=time.monotonic)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)  # documents built once
+
+    def access_token_signing(self, now: float | None = None) -> SigningMaterial | None:
+        """The key access tokens are signed with at `now` (epoch seconds; default: the clock).
+
+        RS256 servers: `signing`, with no clock read. A PS256/ES256 server: its family's ACTIVE key
+        once that key has been published for the cache lifetime, and the RS256 key until then, so a
+        resource server that cached `v1/keys` before the key appeared never meets its kid.
+        """
+        alt = self.access_token_signing_alt
+        if alt is None:
+            return self.signing
+        if (time.time() if now is None else now) >= self.access_token_signing_alt_from:
+            return alt
+        return self.signing
 
     def render_once(self, key, build: Callable[[], bytes]) -> bytes:
         """A document (JWKS, discovery) built on first use and reused until the snapshot is replaced."""

@@ -2,10 +2,10 @@
 
 from jwcrypto import jwk
 
-from . import keys
-from .models import AuthorizationServer, KeyStatus, MetadataPublish
 from policies.selectors import compile_policies
 
+from . import keys
+from .models import AuthorizationServer, KeyStatus, MetadataPublish, SigningAlg
 from .runtime import ScopeInfo, ServerSnapshot, SigningMaterial, SnapshotCache
 
 
@@ -14,9 +14,15 @@ def authserver_get(server_id: str) -> AuthorizationServer | None:
 
 
 def published_keys(server: AuthorizationServer):
-    """ACTIVE, NEXT and not-yet-purged EXPIRED keys, in that order."""
+    """ACTIVE, NEXT and not-yet-purged EXPIRED keys, in that order; within a status, RS256 first."""
     order = {KeyStatus.ACTIVE: 0, KeyStatus.NEXT: 1, KeyStatus.EXPIRED: 2}
-    return sorted(server.signing_keys.all(), key=lambda key: (order[key.status], -key.created.timestamp()))
+    return sorted(server.signing_keys.all(),
+                  key=lambda key: (order[key.status], key.alg != SigningAlg.RS256, -key.created.timestamp()))
+
+
+def _signing_material(key) -> SigningMaterial:
+    private = keys.load_private_key(key.encrypted_private_key)
+    return SigningMaterial(kid=key.kid, alg=key.alg, jwk=private, private_key=private.get_op_key("sign"))
 
 
 def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
@@ -31,12 +37,16 @@ def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
         for scope in server.scopes.all()
     }
     published = published_keys(server)
-    active = next((key for key in published if key.status == KeyStatus.ACTIVE), None)
-    signing = None
-    if active is not None:
-        private = keys.load_private_key(active.encrypted_private_key)
-        signing = SigningMaterial(kid=active.kid, alg=active.alg, jwk=private,
-                                  private_key=private.get_op_key("sign"))
+    active = {key.alg: key for key in published if key.status == KeyStatus.ACTIVE}
+    signing = _signing_material(active[SigningAlg.RS256]) if SigningAlg.RS256 in active else None
+    # A PS256/ES256 server's access-token key, and when it may start signing (docs/keys.md).
+    alt, alt_from = None, 0.0
+    alt_key = None if server.access_token_signing_alg == SigningAlg.RS256 else active.get(server.access_token_signing_alg)
+    if alt_key is not None:
+        from .key_lifecycle import access_token_key_usable_from
+
+        alt = _signing_material(alt_key)
+        alt_from = access_token_key_usable_from(server, alt_key).timestamp()
     return ServerSnapshot(
         id=server.id, name=server.name, active=server.is_active, audiences=tuple(server.audiences),
         issuer_mode=server.issuer_mode, custom_url=server.custom_url, scopes=scopes,
@@ -45,6 +55,7 @@ def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
         verification_keys={key.kid: jwk.JWK(**key.public_jwk) for key in published},
         policies=compile_policies(server.policies.all()),
         rotation_mode=server.rotation_mode, last_rotated=server.last_rotated,
+        access_token_signing_alt=alt, access_token_signing_alt_from=alt_from,
     )
 
 

@@ -17,6 +17,7 @@ from .models import (
     MetadataPublish,
     Org,
     Scope,
+    SigningAlg,
     SigningKey,
 )
 from .models.servers import DEFAULT_SERVER_ID
@@ -46,21 +47,30 @@ def _validate_audience(audience: str) -> None:
             raise ServiceError("audiences: An audience containing ':' must be a valid URI.", "audiences")
 
 
-def _new_signing_key(server: AuthorizationServer, status: str) -> SigningKey:
+def _new_signing_key(server: AuthorizationServer, status: str, alg: str = SigningAlg.RS256) -> SigningKey:
     from .key_lifecycle import signing_key_create
 
-    return signing_key_create(server, status)
+    return signing_key_create(server, status, alg=alg)
+
+
+def _validate_access_token_alg(alg: str) -> None:
+    if alg not in SigningAlg.values:
+        raise ServiceError(f"accessTokenSigningAlg: Must be one of {', '.join(SigningAlg.values)}.",
+                           "accessTokenSigningAlg")
 
 
 @transaction.atomic
 def authserver_create(*, name: str, audiences: list[str], description: str = "",
                       issuer_mode: str = IssuerMode.ORG_URL, custom_url: str = "",
                       server_id: str | None = None, default_policy: bool = False,
+                      access_token_signing_alg: str = SigningAlg.RS256,
                       actor: dict | None = None) -> AuthorizationServer:
     """Create an ACTIVE server with its system scopes and an ACTIVE and a NEXT signing key.
 
     A new server has no access policy, so it refuses every token until one is added; with
-    `default_policy` it gets Okta's Default Policy and Default Policy Rule.
+    `default_policy` it gets Okta's Default Policy and Default Policy Rule. With
+    `access_token_signing_alg` PS256 or ES256 it also gets an ACTIVE and a NEXT key of that alg,
+    which signs access tokens once published for the JWKS cache lifetime (RS256 until then).
     """
     name = (name or "").strip()
     if not name:
@@ -74,8 +84,10 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
         raise ServiceError(f"issuerMode: Must be one of {', '.join(IssuerMode.values)}.", "issuerMode")
     if issuer_mode == IssuerMode.CUSTOM_URL and not custom_url:
         raise ServiceError("issuerMode: CUSTOM_URL needs a custom URL.", "issuerMode")
+    _validate_access_token_alg(access_token_signing_alg)
     server = AuthorizationServer(name=name, description=description, audiences=audiences,
-                                 issuer_mode=issuer_mode, custom_url=custom_url)
+                                 issuer_mode=issuer_mode, custom_url=custom_url,
+                                 access_token_signing_alg=access_token_signing_alg)
     if server_id:
         server.id = server_id
     server.last_rotated = timezone.now()
@@ -85,16 +97,52 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
         Scope.objects.create(server=server, name=scope_name, display_name=display, description=text,
                              system=True, consent=ConsentType.IMPLICIT,
                              metadata_publish=MetadataPublish.ALL_CLIENTS)
-    _new_signing_key(server, KeyStatus.ACTIVE)
-    _new_signing_key(server, KeyStatus.NEXT)
+    from .key_lifecycle import key_families
+
+    for alg in key_families(access_token_signing_alg):
+        _new_signing_key(server, KeyStatus.ACTIVE, alg)
+        _new_signing_key(server, KeyStatus.NEXT, alg)
     systemlog.emit("oauth2.as.created", actor=actor or systemlog.system_actor(),
                    targets=[systemlog.target(server.id, "AuthorizationServer", server.name)],
-                   message="Create authorization server")
+                   message="Create authorization server",
+                   debug={"accessTokenSigningAlg": access_token_signing_alg})
     if default_policy:
         from policies.services import default_policy_create
 
         default_policy_create(server=server, actor=actor)
     return server
+
+
+@transaction.atomic
+def authserver_set_access_token_alg(*, server: AuthorizationServer, alg: str, actor: dict | None = None,
+                                    now=None) -> AuthorizationServer:
+    """Choose the alg of a server's access tokens: RS256 (Okta's, the default), PS256 or ES256.
+
+    Castellan-only (docs/keys.md): Okta's JWT verifier libraries accept only RS256, and ID tokens stay
+    RS256. Switching to PS256/ES256 publishes a new key family at once and signs with it only once
+    it has been published for the JWKS cache lifetime (RS256 until then); switching back to RS256
+    takes effect at once. The family left behind stays published until its tokens have expired.
+    Saving the server and its keys publishes the change to every process.
+    """
+    from .key_lifecycle import _locked, access_token_family_switch, access_tokens_wait_note
+
+    _validate_access_token_alg(alg)
+    now = now or timezone.now()
+    locked = _locked(server.pk)
+    old = locked.access_token_signing_alg
+    if old == alg:
+        return locked
+    locked.access_token_signing_alg = alg
+    locked.save(update_fields=["access_token_signing_alg", "last_updated"])
+    active = access_token_family_switch(locked, old, alg, now)
+    note = access_tokens_wait_note(locked, active, now) if active is not None else None
+    systemlog.emit("oauth2.as.updated", actor=actor or systemlog.system_actor(),
+                   targets=[systemlog.target(locked.id, "AuthorizationServer", locked.name)],
+                   message="Update authorization server",
+                   debug={"changed": "accessTokenSigningAlg", "oldValue": old, "newValue": alg,
+                          **({"activeKid": active.kid} if active else {}), **({"note": note} if note else {})})
+    server.access_token_signing_alg = alg
+    return locked
 
 
 def signing_key_rotate(*, server: AuthorizationServer, actor: dict | None = None) -> list[SigningKey]:

@@ -89,9 +89,10 @@ def _tokens(server, client, decision, user, now: int) -> dict:
         user_id=user.pk if user else None, now=now, lifetime=decision.access_token_lifetime, jti=new_jti(),
     )
     access = {"header": None, "payload": claims, "size": None}
-    if server.signing is not None:
+    signing = server.access_token_signing(now)
+    if signing is not None:
         # Signed only to measure it (and show the header): the token itself is thrown away.
-        token = sign_jwt(claims, server.signing)
+        token = sign_jwt(claims, signing)
         access["header"] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
         access["size"] = len(token)
     return {

@@ -1,5 +1,5 @@
 from .housekeeping import HousekeepingRun
-from .keys import KeyStatus, SigningKey
+from .keys import KeyStatus, SigningAlg, SigningKey
 from .logs import LogEvent
 from .org import Org
 from .scopes import ConsentType, MetadataPublish, Scope
@@ -9,5 +9,5 @@ from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, Revo
 __all__ = [
     "AccessToken", "AuthorizationServer", "ConsentType", "DeviceGrant", "Grant", "HousekeepingRun", "IDToken",
     "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
-    "Scope", "ServerStatus", "SigningKey",
+    "Scope", "ServerStatus", "SigningAlg", "SigningKey",
 ]

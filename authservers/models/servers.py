@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from config.ids import new_server_id
 
+from .keys import SigningAlg
+
 
 class IssuerMode(models.TextChoices):
     ORG_URL = "ORG_URL"
@@ -23,6 +25,9 @@ class RotationMode(models.TextChoices):
 
 DEFAULT_SERVER_ID = "default"
 
+ACCESS_TOKEN_ALG_CAVEAT = ("Okta's JWT verifier libraries accept only RS256: choose PS256 or ES256 only if every "
+                           "resource server verifies them. ID tokens stay RS256.")
+
 
 class AuthorizationServer(models.Model):
     """A custom authorization server: its own issuer, audience, keys, scopes and policies."""
@@ -37,6 +42,11 @@ class AuthorizationServer(models.Model):
     status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ACTIVE)
     rotation_mode = models.CharField(max_length=8, choices=RotationMode.choices, default=RotationMode.AUTO)
     last_rotated = models.DateTimeField(null=True, blank=True)
+    # Castellan-only (Okta signs everything RS256). Change it with services.authserver_set_access_token_alg,
+    # which keeps the key families in step; see docs/keys.md.
+    access_token_signing_alg = models.CharField(
+        "access-token signing algorithm", max_length=8, choices=SigningAlg.choices, default=SigningAlg.RS256,
+        help_text=ACCESS_TOKEN_ALG_CAVEAT)
     created = models.DateTimeField(default=timezone.now, editable=False)
     last_updated = models.DateTimeField(auto_now=True)
 

@@ -15,7 +15,9 @@ def access_token_lifetime(request) -> int:
 def generate_access_token(request, refresh_token=False) -> str:
     """oauthlib `token_generator`: a signed JWT access token for the validated request."""
     server = server_of(request)
-    if server.signing is None:
+    now = int(time.time())
+    signing = server.access_token_signing(now)
+    if signing is None:
         raise errors.ServerError("The authorization server has no active signing key.")
     client = request.client
     user = getattr(request, "user", None)
@@ -24,6 +26,6 @@ def generate_access_token(request, refresh_token=False) -> str:
     claims = build_access_token_claims(
         issuer=issuer_of(request), audience=server.audience, client_id=client.client_id,
         scopes=request.scopes, subject=getattr(user, "login", None) or client.client_id,
-        user_id=getattr(user, "pk", None), now=int(time.time()), lifetime=request.expires_in, jti=jti,
+        user_id=getattr(user, "pk", None), now=now, lifetime=request.expires_in, jti=jti,
     )
-    return sign_jwt(claims, server.signing)
+    return sign_jwt(claims, signing)

@@ -1,6 +1,7 @@
 from authservers.management.base import OktaCommand
-from authservers.models import IssuerMode
-from authservers.presenters import authserver_issuer, authserver_to_okta
+from authservers.models import IssuerMode, SigningAlg
+from authservers.models.servers import ACCESS_TOKEN_ALG_CAVEAT
+from authservers.presenters import access_token_alg_summary, authserver_issuer, authserver_to_okta
 from authservers.services import ServiceError, authserver_create
 
 
@@ -24,13 +25,18 @@ class Command(OktaCommand):
                             help="Also create Okta's Default Policy and Default Policy Rule (all clients, everyone, "
                                  "any scope, 60-minute tokens). Without it the server refuses every token until "
                                  "you add a policy.")
+        parser.add_argument("--access-token-alg", default=SigningAlg.RS256, metavar="|".join(SigningAlg.values),
+                            help="How access tokens are signed (default: RS256, as Okta; Castellan-only option). "
+                                 f"{ACCESS_TOKEN_ALG_CAVEAT} A new PS256/ES256 key signs only once published for "
+                                 "the JWKS cache lifetime; access tokens are RS256 until then.")
         super().add_arguments(parser)
 
-    def handle(self, *args, name, audience, description, issuer_mode, custom_url, default_policy, **options):
+    def handle(self, *args, name, audience, description, issuer_mode, custom_url, default_policy,
+               access_token_alg=SigningAlg.RS256, **options):
         try:
             server = authserver_create(name=name, audiences=[audience], description=description,
                                        issuer_mode=issuer_mode, custom_url=custom_url,
-                                       default_policy=default_policy)
+                                       default_policy=default_policy, access_token_signing_alg=access_token_alg)
         except ServiceError as exc:
             self.fail_validation(exc)
         if self.as_json:
@@ -41,6 +47,10 @@ class Command(OktaCommand):
         self.stdout.write(f"  issuer:   {issuer}")
         self.stdout.write(f"  audience: {server.audiences[0]}")
         self.stdout.write(f"  metadata: {issuer}/.well-known/openid-configuration")
+        summary = access_token_alg_summary(server)
+        self.stdout.write(f"  signing:  {' '.join(line for line in summary if line != ACCESS_TOKEN_ALG_CAVEAT)}")
+        if ACCESS_TOKEN_ALG_CAVEAT in summary:
+            self.stdout.write(self.style.WARNING(f"  {ACCESS_TOKEN_ALG_CAVEAT}"))
         if default_policy:
             self.stdout.write("  policy:   Default Policy (all clients, everyone, any scope, 60-minute tokens)")
         else:

@@ -31,6 +31,8 @@ class Command(OktaCommand):
             self.fail_validation(exc)
         if result.warning:
             self.stderr.write(self.style.WARNING(f"Warning: {result.warning}"))
+        for note in result.notes:
+            self.stderr.write(f"Note: {note}")
         if self.as_json:
             self.write_json([signing_key_to_okta(key) for key in result.keys])
             return
@@ -39,4 +41,4 @@ class Command(OktaCommand):
         for kid in result.withdrawn_kids:
             self.stdout.write(f"  {'WITHDRAWN':<9} {kid}")
         for key in result.keys:
-            self.stdout.write(f"  {key.status:<8} {key.kid}")
+            self.stdout.write(f"  {key.status:<8} {key.kid}" + (f" ({key.alg})" if len(result.active_kids) > 1 else ""))
