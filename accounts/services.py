@@ -1,8 +1,22 @@
 """Writes to the user directory."""
 
+from collections.abc import Sequence
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import EVERYONE, Group, GroupType, User
+
+
+class DirectoryError(Exception):
+    """An invalid directory write; `field` names the input at fault (same shape as authservers' ServiceError)."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "E0000001"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
 
 
 def everyone_group() -> Group:
@@ -13,11 +27,41 @@ def everyone_group() -> Group:
     return group
 
 
+def group_get_or_create(*, name: str) -> Group:
+    """The group called `name`, created as an OKTA_GROUP when missing."""
+    name = name.strip()
+    if not name:
+        raise DirectoryError("name: The field cannot be left blank.", "name")
+    group, _ = Group.objects.get_or_create(name=name, defaults={"type": GroupType.OKTA_GROUP})
+    return group
+
+
 @transaction.atomic
 def user_create(*, login: str, email: str, password: str | None, first_name: str = "",
                 last_name: str = "", profile: dict | None = None, is_staff: bool = False,
-                is_superuser: bool = False) -> User:
-    return User.objects.create_user(
+                is_superuser: bool = False, groups: Sequence[str] = (),
+                validate_password: bool = False) -> User:
+    """Create a user, add it to `groups` (created when missing) and, through the signal, to Everyone.
+
+    With `validate_password` the password must pass AUTH_PASSWORD_VALIDATORS; failures, like a
+    login taken without regard to case, raise `DirectoryError` with Okta's wording.
+    """
+    if User.objects.filter(login__iexact=login).exists():
+        # Okta: E0000001 "Api validation failed: login", cause "login: An object with this field
+        # already exists in the current organization".
+        raise DirectoryError("login: An object with this field already exists in the current organization",
+                           "login")
+    if validate_password and password is not None:
+        candidate = User(login=login, email=email, first_name=first_name, last_name=last_name)
+        try:
+            password_validation.validate_password(password, candidate)
+        except ValidationError as exc:
+            raise DirectoryError("password: " + " ".join(exc.messages), "password") from None
+    user = User.objects.create_user(
         login=login, email=email, password=password, first_name=first_name, last_name=last_name,
         profile=profile or {}, is_staff=is_staff, is_superuser=is_superuser,
     )
+    names = {name.strip() for name in groups} - {EVERYONE}  # every user is in Everyone already
+    for name in sorted(names):
+        group_get_or_create(name=name).users.add(user)
+    return user

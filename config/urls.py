@@ -8,6 +8,7 @@ from config import errors
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("authservers.urls")),
+    path("", include("accounts.urls")),
 ]
 
 if os.environ.get("CASTELLAN_BENCH_FLOOR") == "1":  # `make bench` only: the floor view (bench/floor.py)

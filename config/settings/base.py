@@ -198,6 +198,9 @@ CASTELLAN_MAX_REQUEST_BYTES = env.int("CASTELLAN_MAX_REQUEST_BYTES", default=64 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # How long an unknown server or client id is remembered as unknown (seconds).
 CASTELLAN_NEGATIVE_CACHE_SECONDS = env.float("CASTELLAN_NEGATIVE_CACHE_SECONDS", default=5.0)
+# Largest access token issued (bytes of the compact JWT); a token that custom claims push past it
+# fails with server_error naming the claim that overflowed (docs/claims.md).
+CASTELLAN_MAX_TOKEN_BYTES = env.int("CASTELLAN_MAX_TOKEN_BYTES", default=8192)
 # Cache-Control max-age of v1/keys (seconds).
 CASTELLAN_JWKS_MAX_AGE = env.int("CASTELLAN_JWKS_MAX_AGE", default=300)
 # Default access-token lifetime when no policy rule says otherwise (seconds).
@@ -205,9 +208,27 @@ CASTELLAN_ACCESS_TOKEN_LIFETIME = env.int("CASTELLAN_ACCESS_TOKEN_LIFETIME", def
 # How often queued System Log events are flushed to the database (seconds).
 CASTELLAN_SYSTEM_LOG_FLUSH_SECONDS = env.float("CASTELLAN_SYSTEM_LOG_FLUSH_SECONDS", default=0.5)
 
+# Sign-in pages (accounts): where @login_required sends people, and sign-in throttling. Failures
+# are counted per login and per client IP in the cache. After FREE_FAILURES failures each attempt
+# waits DELAY_SECONDS, doubling per failure up to MAX_DELAY_SECONDS, after the last failure;
+# LOCKOUT_FAILURES failures within WINDOW_SECONDS lock the login (or IP) for LOCKOUT_SECONDS.
+LOGIN_URL = "/login/"
+CASTELLAN_SIGNIN_FREE_FAILURES = env.int("CASTELLAN_SIGNIN_FREE_FAILURES", default=3)
+CASTELLAN_SIGNIN_DELAY_SECONDS = env.float("CASTELLAN_SIGNIN_DELAY_SECONDS", default=1.0)
+CASTELLAN_SIGNIN_MAX_DELAY_SECONDS = env.float("CASTELLAN_SIGNIN_MAX_DELAY_SECONDS", default=60.0)
+CASTELLAN_SIGNIN_LOCKOUT_FAILURES = env.int("CASTELLAN_SIGNIN_LOCKOUT_FAILURES", default=10)
+CASTELLAN_SIGNIN_WINDOW_SECONDS = env.int("CASTELLAN_SIGNIN_WINDOW_SECONDS", default=900)
+CASTELLAN_SIGNIN_LOCKOUT_SECONDS = env.int("CASTELLAN_SIGNIN_LOCKOUT_SECONDS", default=900)
+# The same per client IP, with higher thresholds: many people may share one address.
+CASTELLAN_SIGNIN_IP_FREE_FAILURES = env.int("CASTELLAN_SIGNIN_IP_FREE_FAILURES", default=10)
+CASTELLAN_SIGNIN_IP_LOCKOUT_FAILURES = env.int("CASTELLAN_SIGNIN_IP_LOCKOUT_FAILURES", default=50)
+
 # Behind a TLS-terminating proxy: HTTPS-only cookies, HSTS, trust X-Forwarded-Proto.
 CASTELLAN_SECURE = env.bool("CASTELLAN_SECURE", default=False)
 SESSION_COOKIE_HTTPONLY = True
+# Lax: the cookie comes back on top-level GET navigations from other sites (a client's redirect to
+# the sign-in page) but not on their cross-site POSTs.
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
