@@ -12,9 +12,15 @@ from django.utils.html import format_html, format_html_join
 
 from . import housekeeping, key_lifecycle, systemlog
 from .admin_forms import render_service_add_form
+from .claim_services import claim_create, claim_delete, claim_update
+from .claims import SUB_CLAIM, claim_name_problem, value_problem
 from .models import (
     AccessToken,
     AuthorizationServer,
+    Claim,
+    ClaimStatus,
+    ClaimType,
+    ClaimValueType,
     ConsentType,
     DeviceGrant,
     Grant,
@@ -35,7 +41,7 @@ from .scope_rules import scope_name_problem
 from .selectors import published_keys
 from .services import ServiceError, authserver_create, authserver_set_access_token_alg, scope_create
 
-SERVER_OWNED_MODELS = (SigningKey, Scope, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
+SERVER_OWNED_MODELS = (SigningKey, Scope, Claim, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
                        RevokedAccessToken)
 
 
@@ -171,10 +177,15 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
         if obj is None:
             return fieldsets
         # Okta's "Access Policies" tab, as a read-only panel before the dates; its links lead to the edits.
-        return (*fieldsets[:-1], ("Access policies", {"fields": ("access_policies_panel",)}), *fieldsets[-1:])
+        return (*fieldsets[:-1], ("Access policies", {"fields": ("access_policies_panel",)}),
+                ("Claims", {"fields": ("claims_panel",)}), *fieldsets[-1:])
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), "access_policies_panel")
+        return (*super().get_readonly_fields(request, obj), "access_policies_panel", "claims_panel")
+
+    @admin.display(description="Claims")
+    def claims_panel(self, obj):
+        return server_claims_panel(obj)
 
     @admin.display(description="Policies")
     def access_policies_panel(self, obj):
@@ -483,3 +494,157 @@ class HousekeepingRunAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "table_sizes": housekeeping.table_sizes()}
         return super().changelist_view(request, extra_context)
+
+
+# Claims ------------------------------------------------------------------------------------------
+
+INCLUDE_ANY_SCOPE, INCLUDE_SCOPES = "ANY", "SCOPES"
+
+
+class ClaimForm(forms.ModelForm):
+    """Okta's Add Claim dialog. System claims are read-only except the value of `sub`."""
+
+    disabled_claim = forms.BooleanField(label="Disable claim", required=False)
+    include_in = forms.ChoiceField(label="Include in", widget=forms.RadioSelect, initial=INCLUDE_ANY_SCOPE,
+                                   choices=((INCLUDE_ANY_SCOPE, "Any scope"), (INCLUDE_SCOPES, "The following scopes")))
+    scopes = forms.CharField(label="The following scopes", required=False,
+                             help_text="Scope names separated by spaces; the claim is included when one is granted.")
+
+    class Meta:
+        model = Claim
+        fields = ("server", "name", "claim_type", "value_type", "group_filter_type", "value",
+                  "always_include_in_token")
+        labels: ClassVar[dict] = {"claim_type": "Include in token type", "value_type": "Value type",
+                                  "group_filter_type": "Filter", "always_include_in_token": "Include in ID token: Always"}
+        help_texts: ClassVar[dict] = {
+            "value": "An expression, e.g. app.profile.team, or for a groups claim the text the filter matches.",
+            "always_include_in_token": "Unticked: only in the ID token of a request without an access token "
+                                       "(\"Userinfo / id_token request\"). Access-token claims are always included.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        self.existing = not instance._state.adding  # ids have a default, so pk is set on add too
+        self.fields["value_type"].choices = [(v, label) for v, label in ClaimValueType.choices
+                                             if v != ClaimValueType.SYSTEM or (self.existing and instance.system)]
+        self.fields["value"].required = False
+        if self.existing:
+            self.fields["server"].disabled = True
+            self.fields["disabled_claim"].initial = instance.status == ClaimStatus.INACTIVE
+            self.fields["include_in"].initial = INCLUDE_SCOPES if instance.conditions_scopes else INCLUDE_ANY_SCOPE
+            self.fields["scopes"].initial = " ".join(instance.conditions_scopes)
+            if instance.system:
+                for name, field in self.fields.items():
+                    field.disabled = not (name == "value" and instance.name == SUB_CLAIM)
+
+    def _server(self):
+        return self.instance.server if self.existing else self.cleaned_data.get("server")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.existing and self.instance.system:
+            if self.instance.name == SUB_CLAIM:
+                problem = value_problem(ClaimValueType.EXPRESSION, cleaned.get("value") or "", None)
+                if problem:
+                    self.add_error("value", problem)
+            return cleaned
+        problem = claim_name_problem(cleaned.get("name") or "")
+        if problem and "name" not in self.errors:
+            self.add_error("name", problem)
+        value_type = cleaned.get("value_type")
+        filter_type = cleaned.get("group_filter_type") or None if value_type == ClaimValueType.GROUPS else None
+        cleaned["group_filter_type"] = filter_type
+        if value_type:
+            problem = value_problem(value_type, cleaned.get("value") or "", filter_type)
+            if problem:
+                self.add_error("group_filter_type" if value_type == ClaimValueType.GROUPS and not filter_type
+                               else "value", problem)
+        scopes = (cleaned.get("scopes") or "").split() if cleaned.get("include_in") == INCLUDE_SCOPES else []
+        if cleaned.get("include_in") == INCLUDE_SCOPES and not scopes:
+            self.add_error("scopes", "Name at least one scope, or choose Any scope.")
+        server = self._server()
+        if server is not None and scopes:
+            unknown = sorted(set(scopes) - set(server.scopes.values_list("name", flat=True)))
+            if unknown:
+                self.add_error("scopes", f"Unknown scopes: {', '.join(unknown)}.")
+        cleaned["conditions_scopes"] = scopes
+        cleaned["status"] = ClaimStatus.INACTIVE if cleaned.get("disabled_claim") else ClaimStatus.ACTIVE
+        return cleaned
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """Claims of every server; a server's page lists its own and links here (Okta's Claims tab)."""
+
+    form = ClaimForm
+    list_display = ("name", "server", "claim_type", "value_type", "value", "status", "conditions", "system")
+    list_filter = ("server", "claim_type", "status", "system")
+    list_select_related = ("server",)
+    search_fields = ("name", "id", "value")
+    ordering = ("server", "claim_type", "name")
+    readonly_fields = ("id", "system", "created", "last_updated")
+    fieldsets = (
+        (None, {"fields": ("id", "server", "name", "claim_type", "value_type", "group_filter_type", "value",
+                           "disabled_claim", "include_in", "scopes", "always_include_in_token", "system")}),
+        ("Dates", {"fields": ("created", "last_updated")}),
+    )
+
+    @admin.display(description="Include in")
+    def conditions(self, obj):
+        return " ".join(obj.conditions_scopes) if obj.conditions_scopes else "Any scope"
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("claim_type", ClaimType.RESOURCE)
+        return initial
+
+    def has_delete_permission(self, request, obj=None):
+        # Okta: system claims cannot be deleted.
+        if obj is not None and obj.system:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        """Writes go through claim_create / claim_update (checks, System Log); the form checked them first."""
+        actor = systemlog.actor_for_user(request.user)
+        data = form.cleaned_data
+        if change and obj.system:
+            claim_update(claim=obj, value=data["value"], actor=actor)
+            return
+        fields = {"name": data["name"], "claim_type": data["claim_type"], "value_type": data["value_type"],
+                  "value": data["value"], "group_filter_type": data["group_filter_type"], "status": data["status"],
+                  "always_include_in_token": data["always_include_in_token"],
+                  "conditions_scopes": data["conditions_scopes"]}
+        if change:
+            claim_update(claim=obj, actor=actor, **fields)
+        else:
+            obj.pk = claim_create(server=data["server"], actor=actor, **fields).pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        claim_delete(claim=obj, actor=systemlog.actor_for_user(request.user))
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(system=True).exists():
+            self.message_user(request, "System claims cannot be deleted; they were kept.", messages.WARNING)
+        actor = systemlog.actor_for_user(request.user)
+        for claim in queryset.exclude(system=True):
+            claim_delete(claim=claim, actor=actor)
+
+
+def server_claims_panel(server) -> str:
+    """The Claims tab of a server's page: its claims, each linking to its edit page, and an add link."""
+    rows = format_html_join(
+        "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>',
+        ((reverse("admin:authservers_claim_change", args=[claim.pk]), claim.name, claim.get_claim_type_display(),
+          claim.get_value_type_display(), claim.value or "-", claim.status,
+          " ".join(claim.conditions_scopes) or "Any scope")
+         for claim in server.claims.order_by("claim_type", "name")),
+    )
+    add = reverse("admin:authservers_claim_add") + f"?server={server.pk}"
+    listing = reverse("admin:authservers_claim_changelist") + f"?server__id__exact={server.pk}"
+    return format_html(
+        '<p><a class="addlink" href="{}">Add Claim</a> · <a href="{}">All claims of this server</a></p>'
+        "<table><thead><tr><th>Name</th><th>Token type</th><th>Value type</th><th>Value</th><th>Status</th>"
+        "<th>Include in</th></tr></thead><tbody>{}</tbody></table>", add, listing, rows)

@@ -2,7 +2,7 @@
 
 Pure functions from model objects to dicts: the ops commands print them with `--json` and the
 management REST API returns them. Field names and link relations follow the schemas
-`AuthorizationServer`, `OAuth2Scope` and `AuthorizationServerJsonWebKey` of Okta's management
+`AuthorizationServer`, `OAuth2Scope`, `OAuth2Claim` and `AuthorizationServerJsonWebKey` of Okta's management
 OpenAPI document.
 """
 
@@ -12,6 +12,7 @@ from django.conf import settings
 
 from .models import (
     AuthorizationServer,
+    Claim,
     IssuerMode,
     KeyStatus,
     RotationMode,
@@ -155,6 +156,30 @@ def scope_to_okta(scope: Scope, base_url: str | None = None) -> dict:
         "metadataPublish": scope.metadata_publish,
         "_links": {"self": _link(href, *methods)},
     }
+
+
+def claim_to_okta(claim: Claim, base_url: str | None = None) -> dict:
+    """An `OAuth2Claim` object. Okta spells `group_filter_type` in snake_case, and leaves it out
+    unless the claim is a GROUPS claim."""
+    href = f"{authserver_api_url(claim.server_id, base_url)}/claims/{claim.id}"
+    # System claims cannot be deleted, so their self link does not offer DELETE.
+    methods = ("GET", "PUT") if claim.system else ("GET", "PUT", "DELETE")
+    body = {
+        "id": claim.id,
+        "name": claim.name,
+        "status": claim.status,
+        "claimType": claim.claim_type,
+        "valueType": claim.value_type,
+        "value": claim.value,
+        "alwaysIncludeInToken": claim.always_include_in_token,
+        "conditions": {"scopes": list(claim.conditions_scopes)},
+        "system": claim.system,
+        "apiResourceId": None,
+        "_links": {"self": _link(href, *methods)},
+    }
+    if claim.group_filter_type:
+        body["group_filter_type"] = claim.group_filter_type
+    return body
 
 
 def signing_key_to_okta(key: SigningKey, base_url: str | None = None) -> dict:

@@ -56,6 +56,13 @@ class ServerSnapshot:
     # (epoch seconds) from which it may sign, once published for the JWKS cache lifetime (docs/keys.md).
     access_token_signing_alt: SigningMaterial | None = None
     access_token_signing_alt_from: float = 0.0
+    # Claims compiled once per snapshot (authservers.claims): the active RESOURCE claims other than
+    # `sub`, the active IDENTITY ones with an expression or group filter (for the sign-in issue), and
+    # the `sub` claim when its expression is not Okta's default (None: login, or client_id without a user).
+    resource_claims: tuple = ()
+    identity_claims: tuple = ()
+    sub_claim: Any = None
+    org: dict | None = None  # {"name", "subDomain"}: `org` in claim expressions
     loaded_at: float = field(default_factory=time.monotonic)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)  # documents built once
 
@@ -108,6 +115,7 @@ class ClientSnapshot:
     secrets: tuple[bytes, ...] = field(repr=False)
     pkce_required: bool = True
     redirect_uris: tuple[str, ...] = ()
+    profile: dict = field(default_factory=dict, compare=False)  # `app.profile` in claim expressions
     loaded_at: float = field(default_factory=time.monotonic)
 
     def secret_matches(self, presented: str) -> bool:

@@ -27,7 +27,7 @@ def _signing_material(key) -> SigningMaterial:
 
 def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
     server = (AuthorizationServer.objects.filter(pk=server_id)
-              .prefetch_related("scopes", "signing_keys", "policies__rules").first())
+              .prefetch_related("scopes", "signing_keys", "policies__rules", "claims").first())
     if server is None:
         return None
     scopes = {
@@ -56,7 +56,34 @@ def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
         policies=compile_policies(server.policies.all()),
         rotation_mode=server.rotation_mode, last_rotated=server.last_rotated,
         access_token_signing_alt=alt, access_token_signing_alt_from=alt_from,
+        **_compiled_claims(server.claims.all()), org=_org_context(),
     )
+
+
+def _compiled_claims(claims) -> dict:
+    """The snapshot's claim fields: compiled once here, so the token endpoint compiles nothing."""
+    from .claims import DEFAULT_SUB_EXPRESSION, SUB_CLAIM, compile_claim
+
+    resource, identity, sub = [], [], None
+    for claim in sorted(claims, key=lambda c: c.name):
+        if not claim.is_active:
+            continue
+        compiled = compile_claim(name=claim.name, claim_type=claim.claim_type, value_type=claim.value_type,
+                                 value=claim.value, group_filter_type=claim.group_filter_type,
+                                 conditions_scopes=claim.conditions_scopes, system=claim.system,
+                                 always_include_in_token=claim.always_include_in_token)
+        if claim.system and claim.name == SUB_CLAIM and claim.claim_type == "RESOURCE":
+            sub = compiled if claim.value.strip() != DEFAULT_SUB_EXPRESSION else None
+        elif compiled is not None:
+            (resource if claim.claim_type == "RESOURCE" else identity).append(compiled)
+    return {"resource_claims": tuple(resource), "identity_claims": tuple(identity), "sub_claim": sub}
+
+
+def _org_context() -> dict:
+    from .models import Org
+
+    org = Org.objects.filter(pk=1).first() or Org()
+    return {"name": org.name, "subDomain": org.subdomain}
 
 
 _servers = SnapshotCache("server", _load_server_snapshot)

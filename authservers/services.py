@@ -65,7 +65,7 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
                       server_id: str | None = None, default_policy: bool = False,
                       access_token_signing_alg: str = SigningAlg.RS256,
                       actor: dict | None = None) -> AuthorizationServer:
-    """Create an ACTIVE server with its system scopes and an ACTIVE and a NEXT signing key.
+    """Create an ACTIVE server with its system scopes and claims and an ACTIVE and a NEXT signing key.
 
     A new server has no access policy, so it refuses every token until one is added; with
     `default_policy` it gets Okta's Default Policy and Default Policy Rule. With
@@ -97,6 +97,9 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
         Scope.objects.create(server=server, name=scope_name, display_name=display, description=text,
                              system=True, consent=ConsentType.IMPLICIT,
                              metadata_publish=MetadataPublish.ALL_CLIENTS)
+    from .claim_services import system_claims_create
+
+    system_claims_create(server)
     from .key_lifecycle import key_families
 
     for alg in key_families(access_token_signing_alg):

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from clients.models import Client, ClientSecret
 
 from . import changefeed
-from .models import AuthorizationServer, Scope, SigningKey
+from .models import AuthorizationServer, Claim, Org, Scope, SigningKey
 
 
 @receiver([post_save, post_delete], sender=AuthorizationServer, dispatch_uid="authservers.server_changed")
@@ -17,9 +17,16 @@ def server_changed(sender, instance, raw=False, **kwargs):
 
 @receiver([post_save, post_delete], sender=SigningKey, dispatch_uid="authservers.key_changed")
 @receiver([post_save, post_delete], sender=Scope, dispatch_uid="authservers.scope_changed")
+@receiver([post_save, post_delete], sender=Claim, dispatch_uid="authservers.claim_changed")
 def server_part_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         changefeed.publish("server", instance.server_id)
+
+
+@receiver([post_save, post_delete], sender=Org, dispatch_uid="authservers.org_changed")
+def org_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changefeed.publish("server", "*")  # `org` is in every server's claim context
 
 
 @receiver([post_save, post_delete], sender=Client, dispatch_uid="authservers.client_changed")

@@ -56,6 +56,10 @@ def main() -> int:
         from bench.rules import main as rules_main
 
         return rules_main(args)
+    if args.claims:  # the claims benchmark (bench/claims.py): 20 expression claims against none
+        from bench.claims import main as claims_main
+
+        return claims_main(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     report: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "ok": False}
     server = None
@@ -113,6 +117,8 @@ def _parse_args() -> argparse.Namespace:
                         help="use bench/loadgen.py even if wrk is installed")
     parser.add_argument("--rules", action="store_true",
                         help="instead: token throughput with 1, 100 and 1,000 policy rules (bench/rules.py)")
+    parser.add_argument("--claims", action="store_true",
+                        help="instead: token throughput with 20 expression claims against none (bench/claims.py)")
     return parser.parse_args()
 
 

@@ -47,3 +47,7 @@ def new_policy_id() -> str:
 
 def new_rule_id() -> str:
     return okta_id("0pr")
+
+
+def new_claim_id() -> str:
+    return okta_id("ocl")

@@ -8,11 +8,16 @@ import base64
 import json
 import time
 
+from django.conf import settings
+
 from accounts.models import User
+from authservers import claims as claim_rules
+from authservers.claims import SUB_CLAIM
 from authservers.http import okta_error_body
 from authservers.oauth import errors
 from authservers.oauth.access_tokens import build_access_token_claims, new_jti, sign_jwt
 from authservers.oauth.decisions import check_client_grant, decide
+from authservers.oauth.issuance import claims_context, oversized_claim
 from authservers.oauth.server import SUPPORTED_GRANT_TYPES
 from authservers.selectors import server_snapshot
 from authservers.services import ServiceError
@@ -82,19 +87,48 @@ def _decision_json(decision) -> dict:
     }
 
 
+def _claims(server, client, scopes: list[str], user) -> tuple[str, dict, list[dict]]:
+    """(`sub`, emitted custom claims, one entry per claim) as the token endpoint would evaluate them.
+
+    A failing claim shows its error instead of failing the whole preview (REFERENCE §4.1: Token
+    Preview is where expression errors surface).
+    """
+    # TODO(issue 4): the user's context (user, appuser, groups) once users can sign in.
+    context = claims_context(server, client, scopes)
+    subject = user.login if user else client.client_id
+    sub_entry = {"name": SUB_CLAIM, "claimType": "RESOURCE", "value": subject}
+    if server.sub_claim is not None:
+        try:
+            subject = claim_rules.subject_value(claim_rules.evaluate_claim(server.sub_claim, context),
+                                                server.sub_claim)
+            sub_entry["value"] = subject
+        except claim_rules.ClaimEvaluationFailed as exc:
+            sub_entry = {"name": SUB_CLAIM, "claimType": "RESOURCE",
+                         "error": {"error": exc.error, "error_description": exc.description, "reason": exc.reason}}
+    emitted, report = claim_rules.preview_claims(server.resource_claims, context, scopes, "RESOURCE")
+    return subject, emitted, [sub_entry, *report]
+
+
 def _tokens(server, client, decision, user, now: int) -> dict:
+    subject, custom, claim_report = _claims(server, client, list(decision.scopes), user)
     claims = build_access_token_claims(
         issuer=server.issuer(), audience=server.audience, client_id=client.client_id,
-        scopes=list(decision.scopes), subject=user.login if user else client.client_id,
+        scopes=list(decision.scopes), subject=subject,
         user_id=user.pk if user else None, now=now, lifetime=decision.access_token_lifetime, jti=new_jti(),
+        extra=custom,
     )
-    access = {"header": None, "payload": claims, "size": None}
+    limit = settings.CASTELLAN_MAX_TOKEN_BYTES
+    access = {"header": None, "payload": claims, "size": None, "maxSize": limit, "claims": claim_report}
     signing = server.access_token_signing(now)
     if signing is not None:
         # Signed only to measure it (and show the header): the token itself is thrown away.
         token = sign_jwt(claims, signing)
         access["header"] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
         access["size"] = len(token)
+        if len(token) > limit:
+            name = oversized_claim(claims, custom, len(token), limit)
+            access["sizeError"] = (f"The access token would be {len(token)} bytes, more than the {limit} this "
+                                   f"server allows; the '{name}' claim took it over the limit.")
     return {
         "access_token": access,
         # ID tokens need a user and the openid scope: they arrive with the sign-in issue.

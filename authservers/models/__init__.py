@@ -1,3 +1,4 @@
+from .claims import Claim, ClaimStatus, ClaimType, ClaimValueType, GroupFilterType
 from .housekeeping import HousekeepingRun
 from .keys import KeyStatus, SigningAlg, SigningKey
 from .logs import LogEvent
@@ -7,7 +8,8 @@ from .servers import AuthorizationServer, IssuerMode, RotationMode, ServerStatus
 from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RevokedAccessToken
 
 __all__ = [
-    "AccessToken", "AuthorizationServer", "ConsentType", "DeviceGrant", "Grant", "HousekeepingRun", "IDToken",
+    "AccessToken", "AuthorizationServer", "Claim", "ClaimStatus", "ClaimType", "ClaimValueType", "ConsentType",
+    "DeviceGrant", "Grant", "GroupFilterType", "HousekeepingRun", "IDToken",
     "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
     "Scope", "ServerStatus", "SigningAlg", "SigningKey",
 ]

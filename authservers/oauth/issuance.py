@@ -1,7 +1,12 @@
 """What oauthlib's BearerToken calls to mint tokens: lifetimes and JWT access tokens for a request."""
 
+import json
 import time
 
+from django.conf import settings
+
+from .. import claims as claim_rules
+from .. import systemlog
 from . import errors
 from .access_tokens import build_access_token_claims, new_jti, sign_jwt
 from .validator import issuer_of, server_of
@@ -10,6 +15,43 @@ from .validator import issuer_of, server_of
 def access_token_lifetime(request) -> int:
     """Seconds the access token lives: the matched policy rule's access-token lifetime."""
     return request.castellan_decision.access_token_lifetime
+
+
+def claims_context(server, client, scopes):
+    """The expression context of a request: client credentials (no user) until sign-in adds the user."""
+    app = {"id": client.id, "clientId": client.client_id, "profile": client.profile}
+    return claim_rules.client_credentials_context(app=app, scopes=scopes, org=server.org)
+
+
+def resource_claims(server, client, scopes, user=None) -> tuple[str, dict]:
+    """(`sub`, custom RESOURCE claims) for an access token; raises `ClaimEvaluationFailed`.
+
+    A server with Okta's default `sub` expression and no other claim builds no context at all.
+    """
+    subject = getattr(user, "login", None) or client.client_id
+    if server.sub_claim is None and not server.resource_claims:
+        return subject, {}
+    context = claims_context(server, client, scopes)
+    if server.sub_claim is not None:
+        subject = claim_rules.subject_value(claim_rules.evaluate_claim(server.sub_claim, context), server.sub_claim)
+    return subject, claim_rules.evaluate_claims(server.resource_claims, context, scopes, "RESOURCE")
+
+
+def _b64_length(payload: dict) -> int:
+    return -(-len(json.dumps(payload, separators=(",", ":")).encode()) * 4 // 3)  # base64url, no padding
+
+
+def oversized_claim(claims: dict, custom: dict, token_length: int, limit: int) -> str:
+    """The custom claim that took a token of `token_length` past `limit`: the first one whose addition
+    (in the token's claim order) crosses it. Runs only on the error path."""
+    overhead = token_length - _b64_length(claims)  # header, signature and dots
+    partial = {name: value for name, value in claims.items() if name not in custom}
+    for name in claims:
+        if name in custom:
+            partial[name] = claims[name]
+            if overhead + _b64_length(partial) > limit:
+                return name
+    return "sub"
 
 
 def generate_access_token(request, refresh_token=False) -> str:
@@ -23,9 +65,30 @@ def generate_access_token(request, refresh_token=False) -> str:
     user = getattr(request, "user", None)
     jti = new_jti()
     request.access_token_jti = jti
+    try:
+        subject, custom = resource_claims(server, client, request.scopes, user)
+    except claim_rules.ClaimEvaluationFailed as exc:
+        systemlog.emit_deferred(_claim_failed_event, server, client, request.scopes, exc)
+        raise
     claims = build_access_token_claims(
         issuer=issuer_of(request), audience=server.audience, client_id=client.client_id,
-        scopes=request.scopes, subject=getattr(user, "login", None) or client.client_id,
-        user_id=getattr(user, "pk", None), now=now, lifetime=request.expires_in, jti=jti,
+        scopes=request.scopes, subject=subject,
+        user_id=getattr(user, "pk", None), now=now, lifetime=request.expires_in, jti=jti, extra=custom,
     )
-    return sign_jwt(claims, signing)
+    token = sign_jwt(claims, signing)
+    limit = settings.CASTELLAN_MAX_TOKEN_BYTES
+    if len(token) > limit:
+        name = oversized_claim(claims, custom, len(token), limit)
+        exc = claim_rules.ClaimEvaluationFailed(
+            f"The access token would be {len(token)} bytes, more than the {limit} this server allows; "
+            f"the '{name}' claim took it over the limit.", claim=name, reason="token too large")
+        systemlog.emit_deferred(_claim_failed_event, server, client, request.scopes, exc)
+        raise exc
+    return token
+
+
+def _claim_failed_event(server, client, scopes, exc) -> tuple:
+    return ("app.oauth2.as.evaluate.claim", "WARN", exc.description,
+            systemlog.actor_for_client(client.client_id, client.label), {},
+            [systemlog.target(server.id, "AuthorizationServer", server.name)], "FAILURE", exc.reason,
+            {"claimName": exc.claim, "grantedScopes": " ".join(scopes or ()), "detail": exc.reason})

@@ -67,7 +67,8 @@ def test_granted_preview_has_decision_trace_and_tokens(authserver, scope, servic
     assert set(result["tokens"]) == {"access_token", "id_token", "refresh_token"}
     assert result["tokens"]["id_token"] is None and result["tokens"]["refresh_token"] is None
     access = result["tokens"]["access_token"]
-    assert set(access) == {"header", "payload", "size"}
+    assert set(access) == {"header", "payload", "size", "maxSize", "claims"}
+    assert access["claims"] == [{"name": "sub", "claimType": "RESOURCE", "value": service_client.client_id}]
     assert access["header"] == {"kid": authserver.signing_keys.get(status="ACTIVE").kid, "alg": "RS256",
                                 "typ": "at+jwt"}
     payload = access["payload"]
