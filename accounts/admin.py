@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from .models import Group, User
+from .models import ApiToken, Group, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -85,3 +85,23 @@ class GroupAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_built_in:
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: tokens are made with `createapitoken`, which shows the secret once. The hash is never
+    shown; deleting a token revokes it."""
+
+    list_display = ("name", "id", "prefix", "user", "status", "created", "last_used", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("name", "id", "prefix", "user__login")
+    ordering = ("-created",)
+    list_select_related = ("user",)
+    fields = ("id", "name", "prefix", "user", "status", "created", "last_used", "expires_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

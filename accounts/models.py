@@ -5,7 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
-from config.ids import new_group_id, new_user_id
+from config.ids import new_api_token_id, new_group_id, new_user_id
 
 
 class UserStatus(models.TextChoices):
@@ -102,3 +102,36 @@ class Group(models.Model):
     @property
     def is_built_in(self):
         return self.type == GroupType.BUILT_IN
+
+
+class ApiTokenStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+
+
+class ApiToken(models.Model):
+    """An Okta-style API token (`Authorization: SSWS <token>`) acting as its staff user.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when it is created.
+    `prefix` is its first characters, for telling tokens apart in the console; it is not a secret.
+    """
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_api_token_id, editable=False)
+    name = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             help_text="The admin the token acts as.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False)
+    status = models.CharField(max_length=16, choices=ApiTokenStatus.choices, default=ApiTokenStatus.ACTIVE)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now) -> bool:
+        return self.status == ApiTokenStatus.ACTIVE and (self.expires_at is None or self.expires_at > now)

@@ -65,3 +65,49 @@ def user_create(*, login: str, email: str, password: str | None, first_name: str
     for name in sorted(names):
         group_get_or_create(name=name).users.add(user)
     return user
+
+
+# API tokens --------------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX_LENGTH = 8
+
+
+def api_token_hash(token: str) -> str:
+    """The stored form of an API token: SHA-256, hex. The token has ~238 bits of entropy, so no salt."""
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _new_api_token_secret() -> str:
+    # Okta: API tokens are 42 characters starting with "00"; ours are "00" and 40 base62 characters.
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    return "00" + "".join(secrets.choice(alphabet) for _ in range(40))
+
+
+@transaction.atomic
+def api_token_create(*, name: str, user: User, expires_at=None, actor: dict | None = None):
+    """Create an API token acting as `user` (an active staff member); returns (token row, secret).
+
+    The secret is returned here once and never stored: only its hash and first characters are.
+    """
+    from authservers import systemlog
+
+    from .models import ApiToken
+
+    name = (name or "").strip()
+    if not name:
+        raise DirectoryError("name: The field cannot be left blank.", "name")
+    if len(name) > 255:
+        raise DirectoryError("name: The name must be at most 255 characters.", "name")
+    if not (user.is_active and user.is_staff):
+        raise DirectoryError("user: An API token must act as an active staff user.", "user")
+    secret = _new_api_token_secret()
+    token = ApiToken.objects.create(name=name, user=user, token_hash=api_token_hash(secret),
+                                    prefix=secret[:API_TOKEN_PREFIX_LENGTH], expires_at=expires_at)
+    systemlog.emit("system.api_token.create", actor=actor or systemlog.actor_for_user(user),
+                   targets=[systemlog.target(token.id, "Token", token.name)], message="Create API token")
+    return token, secret

@@ -16,6 +16,7 @@ from .models import (
     KeyStatus,
     MetadataPublish,
     Org,
+    RotationMode,
     Scope,
     SigningAlg,
     SigningKey,
@@ -64,6 +65,7 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
                       issuer_mode: str = IssuerMode.ORG_URL, custom_url: str = "",
                       server_id: str | None = None, default_policy: bool = False,
                       access_token_signing_alg: str = SigningAlg.RS256,
+                      rotation_mode: str = RotationMode.AUTO,
                       actor: dict | None = None) -> AuthorizationServer:
     """Create an ACTIVE server with its system scopes and claims and an ACTIVE and a NEXT signing key.
 
@@ -85,9 +87,11 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
     if issuer_mode == IssuerMode.CUSTOM_URL and not custom_url:
         raise ServiceError("issuerMode: CUSTOM_URL needs a custom URL.", "issuerMode")
     _validate_access_token_alg(access_token_signing_alg)
+    if rotation_mode not in RotationMode.values:
+        raise ServiceError(f"rotationMode: Must be one of {', '.join(RotationMode.values)}.", "rotationMode")
     server = AuthorizationServer(name=name, description=description, audiences=audiences,
                                  issuer_mode=issuer_mode, custom_url=custom_url,
-                                 access_token_signing_alg=access_token_signing_alg)
+                                 access_token_signing_alg=access_token_signing_alg, rotation_mode=rotation_mode)
     if server_id:
         server.id = server_id
     server.last_rotated = timezone.now()

@@ -51,3 +51,7 @@ def new_rule_id() -> str:
 
 def new_claim_id() -> str:
     return okta_id("ocl")
+
+
+def new_api_token_id() -> str:
+    return okta_id("00T")

@@ -7,6 +7,7 @@ from config import errors
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("authservers.api.urls")),
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.OktaRequestIdMiddleware",
     "authservers.middleware.OAuthRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,6 +192,13 @@ SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.okta_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # `Authorization: SSWS <token>` (accounts/api/authentication.py), or the admin session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.authentication.IsStaff"],
 }
 
 # Request bodies on the OAuth endpoints larger than this get 413 (bytes).

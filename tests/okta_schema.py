@@ -1,0 +1,71 @@
+"""Reads Okta's management OpenAPI document (../shared/okta-openapi/management.yaml) without PyYAML.
+
+Just enough for the API tests: a schema's property names and an operation's declared response
+codes, found by indentation in the document's regular layout.
+"""
+
+import functools
+import re
+from pathlib import Path
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "okta-openapi" / "management.yaml"
+
+
+@functools.cache
+def _lines() -> list[str]:
+    return SPEC.read_text().splitlines()
+
+
+def _block(start: int, indent: int) -> list[str]:
+    """The lines after `start` indented deeper than `indent` (blank lines included)."""
+    out = []
+    for line in _lines()[start + 1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        out.append(line)
+    return out
+
+
+@functools.cache
+def schema_properties(name: str) -> frozenset[str]:
+    """Property names of `components.schemas.<name>` (its own `properties:` block)."""
+    lines = _lines()
+    start = lines.index(f"    {name}:")
+    props, inside = set(), False
+    for line in _block(start, 4):
+        if line == "      properties:":
+            inside = True
+            continue
+        if inside:
+            match = re.match(r"^        ('?)([A-Za-z_][\w]*)\1:", line)
+            if match:
+                props.add(match.group(2))
+            elif line.strip() and not line.startswith("         "):
+                inside = False
+    return frozenset(props)
+
+
+@functools.cache
+def response_codes(operation_id: str) -> frozenset[int]:
+    """The HTTP status codes `operationId: <operation_id>` declares."""
+    lines = _lines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"operationId: {operation_id}")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    codes, inside = set(), False
+    for line in _block(start - 1, indent - 2):
+        if line == " " * indent + "responses:":
+            inside = True
+            continue
+        if inside:
+            match = re.match(rf"^ {{{indent + 2}}}'(\d{{3}})':", line)
+            if match:
+                codes.add(int(match.group(1)))
+            elif line.strip() and len(line) - len(line.lstrip()) <= indent:
+                inside = False
+    return frozenset(codes)
+
+
+def assert_shape(body: dict, schema: str) -> None:
+    """Every key of `body` is a property of `schema`."""
+    extra = set(body) - schema_properties(schema)
+    assert not extra, f"{schema} has no properties {sorted(extra)}"
