@@ -263,3 +263,9 @@ def subject_value(value, claim: CompiledClaim) -> str:
 def client_credentials_context(*, app: dict, scopes, org: dict | None) -> EvaluationContext:
     """What an expression sees for a request without a user (client credentials): no user, no appuser."""
     return EvaluationContext(user=None, appuser=None, groups=[], app=app, access={"scope": list(scopes)}, org=org)
+
+
+def user_context(*, user: dict, groups: list, app: dict, scopes, org: dict | None) -> EvaluationContext:
+    """What an expression sees for a request with a signed-in user: `user`, `appuser.userName`, `groups`."""
+    return EvaluationContext(user=user, appuser={"userName": user.get("login")}, groups=list(groups), app=app,
+                             access={"scope": list(scopes)}, org=org)

@@ -115,6 +115,7 @@ class ClientSnapshot:
     secrets: tuple[bytes, ...] = field(repr=False)
     pkce_required: bool = True
     redirect_uris: tuple[str, ...] = ()
+    consent_method: str = "TRUSTED"  # TRUSTED or REQUIRED: the consent matrix (REFERENCE §3)
     profile: dict = field(default_factory=dict, compare=False)  # `app.profile` in claim expressions
     loaded_at: float = field(default_factory=time.monotonic)
 

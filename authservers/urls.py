@@ -4,6 +4,7 @@ from . import views
 
 app_name = "authservers"
 urlpatterns = [
+    path("oauth2/<str:server_id>/v1/authorize", views.authorize, name="authorize"),
     path("oauth2/<str:server_id>/v1/token", views.token, name="token"),
     path("oauth2/<str:server_id>/v1/introspect", views.introspect, name="introspect"),
     path("oauth2/<str:server_id>/v1/revoke", views.revoke, name="revoke"),

@@ -1,6 +1,11 @@
 """Protocol endpoints of each authorization server, under /oauth2/{serverId}/. Thin: parse, call, render."""
 
-from django.http import HttpResponse
+from urllib.parse import urlencode
+
+from django.contrib.auth import logout as end_session
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -15,6 +20,7 @@ from .http import (
     server_not_found_response,
 )
 from .key_lifecycle import served_jwks_max_age
+from .oauth import authorize as authorization
 from .oauth import errors
 from .oauth.backend import oauthlib_core
 from .oauth.discovery import build_discovery_document
@@ -48,6 +54,61 @@ def _oauthlib_response(headers, body, status) -> HttpResponse:
     if status == 401:  # RFC 6749 §5.2: invalid_client answered with 401 carries WWW-Authenticate
         headers = {**headers, "WWW-Authenticate": 'Basic realm="castellan"'}
     return json_body_response(body, status, {**headers, **NO_STORE})
+
+
+def _error_page(request, exc: errors.OAuthError):
+    # Until the client and redirect URI are verified, never redirect (RFC 6749 §4.1.2.1).
+    return render(request, "authservers/error.html", {"error": exc.error, "description": exc.description},
+                  status=400)
+
+
+def _redirect(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response["Referrer-Policy"] = "no-referrer"  # Okta: query responses carry no referrer
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _sign_in_redirect(request, params) -> HttpResponseRedirect:
+    """To the sign-in page, which comes back here with the same request (minus a `prompt=login` served)."""
+    query = [(name, value) for name, value in params.items()
+             if not (name == "prompt" and "login" in value.split(" "))]
+    login_prompts = " ".join(value for value in params.get("prompt", "").split(" ") if value and value != "login")
+    if login_prompts:
+        query.append(("prompt", login_prompts))
+    back = f"{request.path}?{urlencode(query)}"
+    return _redirect(f"{reverse('accounts:login')}?{urlencode({'next': back})}")
+
+
+# A protocol endpoint, safe without CSRF: a POST does what the same GET does, and its answer goes only
+# to a registered redirect URI. A cross-site POST arrives without the SameSite=Lax session cookie, so
+# it goes through the sign-in page and comes back as a GET with the same parameters.
+@csrf_exempt
+def authorize(request, server_id):
+    if _resolve(request, server_id) is None:
+        return server_not_found_response(server_id)
+    if request.method not in ("GET", "POST"):
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED, allow="GET, POST"))
+    if request.method == "POST" and request.GET:
+        return _error_page(request, errors.InvalidRequest("A POST authorize request takes no query parameters."))
+    params = request.POST if request.method == "POST" else request.GET
+    req = authorization.AuthorizationRequest.from_params(params)
+    try:
+        client = authorization.verify_client(req, client_snapshot(req.client_id or ""))
+    except errors.OAuthError as exc:
+        return _error_page(request, exc)
+    issuer = request.castellan_issuer
+    try:
+        authorization.validate_request(req, client, request.castellan_server)
+        if authorization.check_session(req, request.user.is_authenticated):
+            if request.user.is_authenticated:  # prompt=login: end the session, then sign in again
+                end_session(request)
+            return _sign_in_redirect(request, params)
+        result = authorization.issue_code(req, client, request.castellan_server, request.user, issuer=issuer,
+                                          now=timezone.now())
+    except errors.OAuthError as exc:
+        result = authorization.error_redirect(req, exc, issuer)
+    return _redirect(result.url)
 
 
 @csrf_exempt

@@ -17,6 +17,7 @@ def _load_client_snapshot(client_id: str) -> ClientSnapshot | None:
         secrets=tuple(crypto.decrypt(secret.encrypted_secret).encode()
                       for secret in client.secrets.all() if secret.status == SecretStatus.ACTIVE),
         pkce_required=client.pkce_required, redirect_uris=tuple(client.redirect_uris.split()),
+        consent_method=client.consent_method,
         profile=client.profile if isinstance(client.profile, dict) else {},
     )
 

@@ -93,8 +93,7 @@ def _claims(server, client, scopes: list[str], user) -> tuple[str, dict, list[di
     A failing claim shows its error instead of failing the whole preview (REFERENCE §4.1: Token
     Preview is where expression errors surface).
     """
-    # TODO(issue 4): the user's context (user, appuser, groups) once users can sign in.
-    context = claims_context(server, client, scopes)
+    context = claims_context(server, client, scopes, user)
     subject = user.login if user else client.client_id
     sub_entry = {"name": SUB_CLAIM, "claimType": "RESOURCE", "value": subject}
     if server.sub_claim is not None:

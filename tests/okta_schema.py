@@ -1,14 +1,34 @@
-"""Reads Okta's management OpenAPI document (../shared/okta-openapi/management.yaml) without PyYAML.
+"""Okta's management API shapes for the API tests: schema property names and declared status codes.
 
-Just enough for the API tests: a schema's property names and an operation's declared response
-codes, found by indentation in the document's regular layout.
+The tests read `okta_management_subset.json`, committed beside this file, so a fresh clone runs
+them without anything outside the repository. The subset is extracted from Okta's OpenAPI document
+(`../shared/okta-openapi/management.yaml`, read here without PyYAML by indentation in its regular
+layout); `test_okta_schema_subset.py` re-extracts it whenever that document is present and fails
+if the committed subset has drifted.
 """
 
 import functools
+import json
 import re
 from pathlib import Path
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "okta-openapi" / "management.yaml"
+SUBSET = Path(__file__).resolve().parent / "okta_management_subset.json"
+
+
+@functools.cache
+def _subset() -> dict:
+    return json.loads(SUBSET.read_text())
+
+
+def schema_properties(name: str) -> frozenset[str]:
+    """Property names of `components.schemas.<name>`, from the committed subset."""
+    return frozenset(_subset()["schemas"][name])
+
+
+def response_codes(operation_id: str) -> frozenset[int]:
+    """The HTTP status codes `operationId: <operation_id>` declares, from the committed subset."""
+    return frozenset(_subset()["operations"][operation_id])
 
 
 @functools.cache
@@ -27,8 +47,8 @@ def _block(start: int, indent: int) -> list[str]:
 
 
 @functools.cache
-def schema_properties(name: str) -> frozenset[str]:
-    """Property names of `components.schemas.<name>` (its own `properties:` block)."""
+def spec_schema_properties(name: str) -> frozenset[str]:
+    """Property names of `components.schemas.<name>` (its own `properties:` block) in the spec."""
     lines = _lines()
     start = lines.index(f"    {name}:")
     props, inside = set(), False
@@ -46,8 +66,8 @@ def schema_properties(name: str) -> frozenset[str]:
 
 
 @functools.cache
-def response_codes(operation_id: str) -> frozenset[int]:
-    """The HTTP status codes `operationId: <operation_id>` declares."""
+def spec_response_codes(operation_id: str) -> frozenset[int]:
+    """The HTTP status codes `operationId: <operation_id>` declares in the spec."""
     lines = _lines()
     start = next(i for i, line in enumerate(lines) if line.strip() == f"operationId: {operation_id}")
     indent = len(lines[start]) - len(lines[start].lstrip())

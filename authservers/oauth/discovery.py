@@ -34,7 +34,8 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "grant_types_supported": list(SUPPORTED_GRANT_TYPES),
         "subject_types_supported": ["public"],
         "scopes_supported": sorted(name for name, scope in server.scopes.items() if scope.published),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        # `none`: public clients redeem codes with PKCE (RFC 7636)
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "claims_supported": OIDC_CLAIMS if openid else OAUTH_CLAIMS,
         "code_challenge_methods_supported": ["S256"],
         "introspection_endpoint": f"{endpoint}/introspect",
@@ -43,6 +44,7 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "end_session_endpoint": f"{endpoint}/logout",
         "request_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,  # RFC 9207
     })
     if openid:
         document["id_token_signing_alg_values_supported"] = ["RS256"]

@@ -135,3 +135,31 @@ class PolicyDenied(OAuthError):
     def __init__(self, denial):
         super().__init__(denial.description, www_authenticate='Basic realm="castellan"')
         self.denial = denial
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class LoginRequired(OAuthError):
+    error = "login_required"
+
+
+class AuthorizationAccessDenied(OAuthError):
+    """`access_denied` at /authorize: a redirect to the client, never a 401/403 page."""
+
+    error = "access_denied"
+
+
+# /authorize and the authorization-code grant (REFERENCE §2.1, §2.2, §2.4).
+CODE_INVALID = "The authorization code is invalid or has expired."
+CODE_OTHER_CLIENT = ("The grant was issued to another client. Please make sure the 'client_id' matches the one "
+                     "used at the authorize request.")
+REDIRECT_URI_MISMATCH = "The 'redirect_uri' does not match the redirection URI used in the authorization request."
+PKCE_FAILED = "PKCE verification failed."
+PKCE_CHALLENGE_REQUIRED = "PKCE code challenge is required by the application."
+PKCE_VERIFIER_REQUIRED = "PKCE code verifier is required by the application."
+PKCE_METHOD_UNSUPPORTED = "PKCE code challenge method is not supported. Valid values: [S256]"
+USER_NOT_ASSIGNED = "User is not assigned to the client application."
+STATE_REQUIRED = "The authentication request has an invalid 'state' parameter."
+OPENID_REQUIRED = "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope."

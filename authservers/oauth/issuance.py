@@ -9,6 +9,7 @@ from .. import claims as claim_rules
 from .. import systemlog
 from . import errors
 from .access_tokens import build_access_token_claims, new_jti, sign_jwt
+from .id_tokens import build_id_token_claims, sign_id_token
 from .validator import issuer_of, server_of
 
 
@@ -17,10 +18,15 @@ def access_token_lifetime(request) -> int:
     return request.castellan_decision.access_token_lifetime
 
 
-def claims_context(server, client, scopes):
-    """The expression context of a request: client credentials (no user) until sign-in adds the user."""
+def claims_context(server, client, scopes, user=None):
+    """The expression context of a request: the user's profile and groups when there is a user."""
     app = {"id": client.id, "clientId": client.client_id, "profile": client.profile}
-    return claim_rules.client_credentials_context(app=app, scopes=scopes, org=server.org)
+    if user is None:
+        return claim_rules.client_credentials_context(app=app, scopes=scopes, org=server.org)
+    from ..code_services import user_claims_data
+
+    profile, groups = user_claims_data(user)
+    return claim_rules.user_context(user=profile, groups=groups, app=app, scopes=scopes, org=server.org)
 
 
 def resource_claims(server, client, scopes, user=None) -> tuple[str, dict]:
@@ -31,7 +37,7 @@ def resource_claims(server, client, scopes, user=None) -> tuple[str, dict]:
     subject = getattr(user, "login", None) or client.client_id
     if server.sub_claim is None and not server.resource_claims:
         return subject, {}
-    context = claims_context(server, client, scopes)
+    context = claims_context(server, client, scopes, user)
     if server.sub_claim is not None:
         subject = claim_rules.subject_value(claim_rules.evaluate_claim(server.sub_claim, context), server.sub_claim)
     return subject, claim_rules.evaluate_claims(server.resource_claims, context, scopes, "RESOURCE")
@@ -70,10 +76,12 @@ def generate_access_token(request, refresh_token=False) -> str:
     except claim_rules.ClaimEvaluationFailed as exc:
         systemlog.emit_deferred(_claim_failed_event, server, client, request.scopes, exc)
         raise
+    auth_time = getattr(request, "castellan_auth_time", None)
     claims = build_access_token_claims(
         issuer=issuer_of(request), audience=server.audience, client_id=client.client_id,
-        scopes=request.scopes, subject=subject,
-        user_id=getattr(user, "pk", None), now=now, lifetime=request.expires_in, jti=jti, extra=custom,
+        scopes=request.scopes, subject=subject, user_id=getattr(user, "pk", None), now=now,
+        lifetime=request.expires_in, jti=jti,
+        extra={"auth_time": auth_time, **custom} if auth_time is not None else custom,
     )
     token = sign_jwt(claims, signing)
     limit = settings.CASTELLAN_MAX_TOKEN_BYTES
@@ -84,6 +92,38 @@ def generate_access_token(request, refresh_token=False) -> str:
             f"the '{name}' claim took it over the limit.", claim=name, reason="token too large")
         systemlog.emit_deferred(_claim_failed_event, server, client, request.scopes, exc)
         raise exc
+    return token
+
+
+def add_id_token(token: dict, token_handler, request) -> dict:
+    """oauthlib token modifier: an ID token when `openid` was granted to a user (OIDC Core §3.1.3.3).
+
+    Thin, as Okta's code flow: no system scope claims here, `/userinfo` serves them; custom IDENTITY
+    claims only when `alwaysIncludeInToken` (REFERENCE §6.2).
+    """
+    user = getattr(request, "user", None)
+    if user is None or "openid" not in (request.scopes or ()):
+        return token
+    server = server_of(request)
+    if server.signing is None:
+        raise errors.ServerError("The authorization server has no active signing key.")
+    issuer = issuer_of(request)
+    org_id = (server.org or {}).get("id")
+    # Okta: with an access token, only IDENTITY claims marked alwaysIncludeInToken (REFERENCE §6.2).
+    included = [claim for claim in server.identity_claims if claim.always_include_in_token]
+    extra = {}
+    if included:
+        context = claims_context(server, request.client, request.scopes, user)
+        try:
+            extra = claim_rules.evaluate_claims(included, context, request.scopes, "IDENTITY")
+        except claim_rules.ClaimEvaluationFailed as exc:
+            systemlog.emit_deferred(_claim_failed_event, server, request.client, request.scopes, exc)
+            raise
+    claims = build_id_token_claims(
+        issuer=issuer, client_id=request.client.client_id, user_id=user.pk, idp=org_id or issuer,
+        auth_time=request.castellan_auth_time, now=int(time.time()), nonce=getattr(request, "nonce", None),
+        access_token=token.get("access_token"), extra=extra)
+    token["id_token"] = sign_id_token(claims, server.signing)
     return token
 
 

@@ -5,13 +5,18 @@ The one module that sees oauthlib's `Request`. The server the request is for tra
 server instance per process serves every authorization server.
 """
 
+import json
+from datetime import timedelta
+
+from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from clients.selectors import client_snapshot
+from policies.evaluation import Decision
 
 from .. import systemlog
 from ..runtime import ServerSnapshot
-from . import client_auth, decisions, errors, introspection
+from . import client_auth, decisions, errors, introspection, pkce
 
 SERVER_HEADER = "X-Castellan-Server"
 ISSUER_HEADER = "X-Castellan-Issuer"
@@ -28,18 +33,80 @@ def issuer_of(request) -> str:
 class CastellanValidator(OAuth2Validator):
     # --- client authentication (RFC 6749 §2.3) -------------------------------------------------
     def client_authentication_required(self, request, *args, **kwargs):
-        return True
+        """False only for a bare `client_id` (public clients, `none`); oauthlib then calls
+        `authenticate_client_id`, which accepts it only for a client registered with `none`."""
+        return _presented(request).method != "none"
 
     def authenticate_client(self, request, *args, **kwargs):
-        presented = client_auth.extract_credentials(request.headers.get("Authorization"),
-                                                    dict(request.decoded_body or ()))
-        client = client_auth.authenticate(presented, client_snapshot)
+        client = client_auth.authenticate(_presented(request), client_snapshot)
         request.client = client
         request.client_id = client.client_id
         return True
 
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
-        return False  # public clients arrive with the sign-in issue; nothing here trusts a bare id
+        # client_auth.authenticate refuses a bare id unless the client's auth method is `none`.
+        return self.authenticate_client(request)
+
+    # --- authorization code (RFC 6749 §4.1.3) ----------------------------------------------------
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """Every check on the code with Okta's texts, then consume it (single use) and load what it carries.
+
+        oauthlib's own PKCE and redirect-URI checks come after this one with other texts and without
+        the no-downgrade rule, so they are done here and the hooks below answer that they passed.
+        """
+        from .. import code_services
+
+        grant = code_services.authorization_code_get(server_id=server_of(request).id, code=code)
+        if grant is None:
+            raise errors.InvalidGrant(errors.CODE_INVALID)
+        carried = json.loads(grant.claims or "{}")
+        if carried.get("redeemed"):
+            # RFC 6749 §4.1.2: a code used twice SHOULD revoke the tokens issued from it.
+            code_services.authorization_code_replayed(grant=grant)
+            systemlog.emit_deferred(_code_replayed_event, server_of(request), client, carried.get("access_token_jti"))
+            raise errors.InvalidGrant(errors.CODE_INVALID)
+        if grant.is_expired():
+            raise errors.InvalidGrant(errors.CODE_INVALID)
+        if grant.application_id != client.id:
+            raise errors.InvalidGrant(errors.CODE_OTHER_CLIENT)
+        # RFC 6749 §4.1.3: redirect_uri must equal the one sent to /authorize
+        if request.redirect_uri != grant.redirect_uri:
+            raise errors.InvalidGrant(errors.REDIRECT_URI_MISMATCH)
+        pkce.verify_code_verifier(request.code_verifier, grant.code_challenge or None,
+                                  required=client.pkce_required or client.auth_method == "none")
+        # RFC 6749 §10.5: single use; of two concurrent redemptions only one marks the row.
+        keep_until = timezone.now() + timedelta(seconds=carried["access_token_lifetime"])
+        if not code_services.authorization_code_consume(grant=grant, keep_until=keep_until):
+            raise errors.InvalidGrant(errors.CODE_INVALID)
+        if not grant.user.is_active:
+            raise errors.InvalidGrant(errors.CODE_INVALID)
+        request.castellan_grant_pk = grant.pk
+        request.user = grant.user
+        request.scopes = grant.scope.split()
+        request.nonce = grant.nonce or None
+        request.castellan_auth_time = carried.get("auth_time")
+        # Okta: the decision made at /authorize holds for the code (REFERENCE §5.3 point 8).
+        request.castellan_decision = Decision(
+            policy_id=carried.get("policy_id", ""), policy_name="", rule_id=carried.get("rule_id", ""),
+            rule_name="", scopes=tuple(request.scopes), access_token_lifetime=carried["access_token_lifetime"],
+            refresh_token_lifetime=carried.get("refresh_token_lifetime"),
+            refresh_token_window=carried.get("refresh_token_window", 0))
+        return True
+
+    def get_code_challenge(self, code, request):
+        return None  # verified in validate_code (pkce.verify_code_verifier)
+
+    def is_pkce_required(self, client_id, request):
+        return False  # enforced in validate_code, with Okta's texts
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        return True  # compared in validate_code, before the code is consumed
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
+        return None  # Castellan always requires redirect_uri at /authorize, so /token must send it
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        """Already consumed in validate_code."""
 
     # --- grants and scopes -------------------------------------------------------------------
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
@@ -63,7 +130,15 @@ class CastellanValidator(OAuth2Validator):
 
     # --- tokens ----------------------------------------------------------------------------
     def save_bearer_token(self, token, request, *args, **kwargs):
-        """Client-credentials JWTs are not stored: they verify by signature, revocation uses a denylist."""
+        """JWTs are not stored: they verify by signature, revocation uses a denylist. A token issued
+        from a code is remembered on the code, so a replay of the code can revoke it."""
+        grant_pk = getattr(request, "castellan_grant_pk", None)
+        if grant_pk is not None and token.get("access_token"):
+            from .. import code_services
+
+            code_services.authorization_code_record_token(
+                grant_pk=grant_pk, jti=request.access_token_jti,
+                expires_at=int(timezone.now().timestamp()) + int(token.get("expires_in", 0)) + 60)
         systemlog.emit_deferred(_token_granted_event, server_of(request), request.client, request.grant_type,
                                 request.scopes, getattr(request, "access_token_jti", ""),
                                 request.castellan_decision)
@@ -75,6 +150,22 @@ class CastellanValidator(OAuth2Validator):
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
         introspection.revoke_token(token, server=server_of(request), issuer=issuer_of(request),
                                    client=request.client)
+
+
+def _presented(request) -> client_auth.PresentedCredentials:
+    presented = getattr(request, "castellan_presented", None)
+    if presented is None:
+        presented = client_auth.extract_credentials(request.headers.get("Authorization"),
+                                                    dict(request.decoded_body or ()))
+        request.castellan_presented = presented
+    return presented
+
+
+def _code_replayed_event(server, client, jti) -> tuple:
+    return ("app.oauth2.as.token.grant", "WARN", "An authorization code was used twice; its tokens are revoked",
+            systemlog.actor_for_client(client.client_id, client.label), {},
+            [systemlog.target(server.id, "AuthorizationServer", server.name)], "FAILURE", "code_replayed",
+            {"grantType": "authorization_code", "revokedAccessTokenJti": jti or ""})
 
 
 def _token_granted_event(server, client, grant_type, scopes, jti, decision) -> tuple:

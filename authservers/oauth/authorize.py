@@ -1,0 +1,244 @@
+"""The authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1) as ordered checks, Okta's texts.
+
+https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 · https://openid.net/specs/openid-connect-core-1_0.html
+Pure: the view parses an `AuthorizationRequest`, then runs the checks in their order. Until the
+client and the redirect URI are verified, an error is shown on a page (`verify_client`); after
+that, it goes back to the client (`validate_request`, `check_user`, `check_consent`). oauthlib's
+AuthorizationCodeGrant would answer with its own texts and order, so the authorize side is done
+here; the token side runs through oauthlib (`validator.CastellanValidator`).
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from ..runtime import ClientSnapshot, ServerSnapshot
+from ..scope_rules import OIDC_SCOPES
+from . import errors, pkce
+
+SUPPORTED_RESPONSE_TYPES = ("code",)
+PROMPT_VALUES = {"none", "login", "consent"}
+MAX_STATE_LENGTH = 2048
+CODE_LIFETIME = 300  # Okta: an authorization code is single use and lives 300 s (REFERENCE §2.1)
+_PARAMETERS = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge",
+               "code_challenge_method", "prompt", "response_mode", "max_age", "login_hint")
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    client_id: str | None = None
+    redirect_uri: str | None = None
+    response_type: str | None = None
+    scope: str | None = None
+    state: str | None = None
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    prompt: str | None = None
+    response_mode: str | None = None
+    max_age: str | None = None
+    login_hint: str | None = None
+
+    @classmethod
+    def from_params(cls, params) -> "AuthorizationRequest":
+        """From a QueryDict (GET query or POST form); a repeated parameter is refused later."""
+        values = {name: params.get(name) for name in _PARAMETERS}
+        request = cls(**values)
+        duplicated = [name for name in _PARAMETERS if len(params.getlist(name)) > 1]
+        if duplicated:
+            object.__setattr__(request, "_duplicated", tuple(duplicated))
+        return request
+
+    @property
+    def duplicated(self) -> tuple[str, ...]:
+        return getattr(self, "_duplicated", ())
+
+    @property
+    def scopes(self) -> list[str]:
+        return [scope for scope in (self.scope or "").split(" ") if scope]
+
+    @property
+    def prompts(self) -> set[str]:
+        return {value for value in (self.prompt or "").split(" ") if value}
+
+
+@dataclass(frozen=True)
+class AuthorizationRedirect:
+    """Where the browser goes next: the client's redirect URI with the response parameters."""
+
+    url: str
+
+
+# --- before the client and redirect URI are verified: an error page ---------------------------------
+
+
+def check_client(req: AuthorizationRequest, client: ClientSnapshot | None) -> ClientSnapshot:
+    if not req.client_id:
+        raise errors.InvalidRequest("The 'client_id' parameter is required.")
+    if client is None or not client.active:
+        raise errors.InvalidClient("Invalid value for 'client_id' parameter.", status_code=400, www_authenticate="")
+    return client
+
+
+def check_redirect_uri(req: AuthorizationRequest, client: ClientSnapshot) -> str:
+    # Okta: the redirect URI must exactly match a registered one (REFERENCE §2.1; RFC 9700 §2.1).
+    if not req.redirect_uri:
+        raise errors.InvalidRequest("The 'redirect_uri' parameter is required.")
+    if req.redirect_uri not in client.redirect_uris:
+        raise errors.InvalidRequest("The 'redirect_uri' parameter must be a Login redirect URI in the client "
+                                    "app settings.")
+    return req.redirect_uri
+
+
+def check_duplicates(req: AuthorizationRequest) -> None:
+    if req.duplicated:
+        raise errors.InvalidRequest(errors.DUPLICATE_PARAMETERS)
+
+
+def verify_client(req: AuthorizationRequest, client: ClientSnapshot | None) -> ClientSnapshot:
+    """Checks whose failure is shown on a page: the client and redirect URI are not trusted yet."""
+    check_duplicates(req)
+    client = check_client(req, client)
+    check_redirect_uri(req, client)
+    return client
+
+
+# --- after: errors redirect to the client ------------------------------------------------------------
+
+
+def check_state(req: AuthorizationRequest) -> None:
+    # Okta: `state` is required on every authorize request.
+    if not req.state or len(req.state) > MAX_STATE_LENGTH or any(ord(ch) < 0x20 for ch in req.state):
+        raise errors.InvalidRequest(errors.STATE_REQUIRED)
+
+
+def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> None:
+    if not req.response_type:
+        raise errors.InvalidRequest("The 'response_type' parameter is required.")
+    if req.response_type not in SUPPORTED_RESPONSE_TYPES:
+        raise errors.UnsupportedResponseType(
+            f"The response type is not supported by the authorization server. Configured response types: "
+            f"[{', '.join(SUPPORTED_RESPONSE_TYPES)}].")
+    if not client.allows_grant_type("authorization_code"):
+        raise errors.UnauthorizedClient(errors.unauthorized_grant_type(list(client.grant_types)))
+
+
+def check_response_mode(req: AuthorizationRequest) -> None:
+    if req.response_mode not in (None, "", "query"):
+        # form_post arrives with the rest of issue 4; fragment is for implicit flows.
+        raise errors.OAuthError("The response mode is not supported by the authorization server. "
+                                "Supported response modes: [query].")
+
+
+def check_scopes(req: AuthorizationRequest) -> None:
+    scopes = set(req.scopes)
+    if "openid" not in scopes and scopes & (OIDC_SCOPES - {"openid", "offline_access", "device_sso"}):
+        raise errors.AuthorizationAccessDenied(errors.OPENID_REQUIRED)
+
+
+def check_prompt(req: AuthorizationRequest) -> None:
+    prompts = req.prompts
+    if not prompts <= PROMPT_VALUES or ("none" in prompts and len(prompts) > 1):
+        raise errors.InvalidRequest("The 'prompt' parameter has an invalid value.")
+
+
+def check_code_challenge(req: AuthorizationRequest, client: ClientSnapshot) -> None:
+    required = client.pkce_required or client.auth_method == "none"
+    pkce.check_code_challenge(req.code_challenge, req.code_challenge_method, required=required)
+
+
+def check_known_scopes(req: AuthorizationRequest, server: ServerSnapshot) -> None:
+    """Okta: unknown scopes (or none and no defaults) fail before sign-in and policy (REFERENCE §5.3.9)."""
+    from .decisions import granted_scopes
+
+    granted_scopes(server, "authorization_code", req.scopes)
+
+
+def validate_request(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot) -> None:
+    """The checks that need no user, in order; each failure redirects to the client."""
+    check_state(req)
+    check_response_type(req, client)
+    check_response_mode(req)
+    check_prompt(req)
+    check_scopes(req)
+    check_known_scopes(req, server)
+    check_code_challenge(req, client)
+
+
+# --- the signed-in user -----------------------------------------------------------------------------
+
+
+def check_session(req: AuthorizationRequest, signed_in: bool) -> bool:
+    """True when the user must sign in first; `prompt=none` cannot show the sign-in page."""
+    if signed_in and "login" not in req.prompts:
+        return False
+    if "none" in req.prompts:
+        raise errors.LoginRequired("The client specified not to prompt, but the user is not logged in.")
+    return True
+
+
+def check_user(*, active: bool, assigned: bool) -> None:
+    if not active:
+        raise errors.AuthorizationAccessDenied("The user is not active.")
+    # Okta: a user gets tokens only when assigned to the app, directly or through a group (§2.1).
+    if not assigned:
+        raise errors.AuthorizationAccessDenied(errors.USER_NOT_ASSIGNED)
+
+
+def consent_needed(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot,
+                   scopes) -> list[str]:
+    """The granted scopes the consent matrix would prompt for (REFERENCE §3)."""
+    prompted = ("consent" in req.prompts) or client.consent_method == "REQUIRED"
+    if not prompted:
+        return []
+    return [name for name in scopes if server.scopes[name].consent in ("REQUIRED", "FLEXIBLE")]
+
+
+def check_consent(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, scopes) -> None:
+    # TODO(issue 4): the consent page; until then any prompted scope answers consent_required.
+    if consent_needed(req, client, server, scopes):
+        raise errors.ConsentRequired("The client requires user consent, which this server cannot ask for yet.")
+
+
+def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user, *,
+               issuer: str, now) -> AuthorizationRedirect:
+    """The signed-in user's part, in order: active, assigned, policy, consent; then a code is stored."""
+    from .. import code_services
+    from . import decisions
+
+    group_ids = code_services.user_group_ids(user)
+    check_user(active=user.is_active,
+               assigned=code_services.user_is_assigned(client_pk=client.id, user=user, group_ids=group_ids))
+    try:
+        decision = decisions.decide(server, client, "authorization_code", req.scopes, user_id=user.pk,
+                                    group_ids=group_ids)
+    except errors.PolicyDenied as exc:
+        raise errors.AuthorizationAccessDenied(exc.description) from None  # a redirect at /authorize (§5.3.4)
+    check_consent(req, client, server, decision.scopes)
+    auth_time = int((user.last_login or now).timestamp())
+    code = code_services.authorization_code_create(
+        server_id=server.id, client_pk=client.id, user=user, redirect_uri=req.redirect_uri,
+        scopes=decision.scopes, code_challenge=req.code_challenge,
+        code_challenge_method=req.code_challenge_method if req.code_challenge else None, nonce=req.nonce,
+        decision=decision, auth_time=auth_time, now=now)
+    return code_redirect(req, code, issuer)
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+
+def redirect_with(redirect_uri: str, params: dict) -> str:
+    """`redirect_uri` with `params` added to its query (RFC 6749 §4.1.2: keep its own query)."""
+    parts = urlsplit(redirect_uri)
+    extra = urlencode({name: value for name, value in params.items() if value is not None})
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def error_redirect(req: AuthorizationRequest, exc: errors.OAuthError, issuer: str) -> AuthorizationRedirect:
+    # RFC 6749 §4.1.2.1 errors; RFC 9207: every authorization response carries `iss`.
+    return AuthorizationRedirect(redirect_with(req.redirect_uri, {
+        "error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}))
+
+
+def code_redirect(req: AuthorizationRequest, code: str, issuer: str) -> AuthorizationRedirect:
+    return AuthorizationRedirect(redirect_with(req.redirect_uri, {"code": code, "state": req.state, "iss": issuer}))
