@@ -23,14 +23,12 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "authorization_endpoint": f"{endpoint}/authorize",
         "token_endpoint": f"{endpoint}/token",
     }
-    if openid:
-        document["userinfo_endpoint"] = f"{endpoint}/userinfo"
+    # Only what is implemented is advertised: userinfo, logout, registration (DCR), the implicit and
+    # hybrid response types and the other response modes join as their endpoints land (docs/compat.md).
     document.update({
-        "registration_endpoint": f"{base_url}/oauth2/v1/clients",
         "jwks_uri": f"{endpoint}/keys",
-        "response_types_supported": ["code", "id_token", "code id_token", "code token", "id_token token",
-                                     "code id_token token"] + ([] if openid else ["token"]),
-        "response_modes_supported": ["query", "fragment", "form_post", "okta_post_message"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
         "grant_types_supported": list(SUPPORTED_GRANT_TYPES),
         "subject_types_supported": ["public"],
         "scopes_supported": sorted(name for name, scope in server.scopes.items() if scope.published),
@@ -42,7 +40,6 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint": f"{endpoint}/revoke",
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "end_session_endpoint": f"{endpoint}/logout",
         "request_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,  # RFC 9207
     })

@@ -81,8 +81,8 @@ def test_discovery_documents_name_issuer_and_endpoints(client, authserver, path)
 
 def test_rfc8414_path_serves_the_oauth_document(client, authserver):
     assert client.get(RFC8414).json() == client.get(OAUTH).json()
-    assert "userinfo_endpoint" in client.get(OIDC).json()
-    assert "userinfo_endpoint" not in client.get(OAUTH).json()
+    assert "id_token_signing_alg_values_supported" in client.get(OIDC).json()
+    assert "id_token_signing_alg_values_supported" not in client.get(OAUTH).json()
 
 
 def test_endpoints_in_discovery_actually_serve(client, authserver):

@@ -26,8 +26,15 @@ def test_endpoints_hang_off_the_issuer():
     assert document["introspection_endpoint"] == f"{ISSUER}/v1/introspect"
     assert document["revocation_endpoint"] == f"{ISSUER}/v1/revoke"
     assert document["authorization_endpoint"] == f"{ISSUER}/v1/authorize"
-    assert document["userinfo_endpoint"] == f"{ISSUER}/v1/userinfo"
-    assert document["registration_endpoint"] == "https://id.example.com/oauth2/v1/clients"
+
+
+
+def test_only_implemented_endpoints_response_types_and_modes_are_advertised():
+    for openid in (True, False):
+        document = build(server(), openid=openid)
+        assert not {"userinfo_endpoint", "end_session_endpoint", "registration_endpoint"} & set(document)
+        assert document["response_types_supported"] == ["code"]
+        assert document["response_modes_supported"] == ["query"]
 
 
 def test_only_published_scopes_are_listed_sorted():
@@ -46,9 +53,7 @@ def test_client_credentials_and_secret_auth_methods_are_advertised():
 def test_oidc_document_has_id_token_fields_and_oauth_document_has_not():
     oidc, oauth = build(server(), openid=True), build(server(), openid=False)
     assert oidc["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert "userinfo_endpoint" not in oauth
     assert "id_token_signing_alg_values_supported" not in oauth
     assert "scp" in oauth["claims_supported"] and "cid" in oauth["claims_supported"]
-    assert "token" in oauth["response_types_supported"]
     assert "email" in oidc["claims_supported"]
     assert oauth["code_challenge_methods_supported"] == ["S256"]
