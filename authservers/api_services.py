@@ -4,9 +4,9 @@ scopes, each with its System Log event (REFERENCE §11.1)."""
 from django.db import IntegrityError, transaction
 
 from . import systemlog
-from .models import AuthorizationServer, ConsentType, IssuerMode, MetadataPublish, RotationMode, Scope, ServerStatus
+from .models import AuthorizationServer, ConsentType, MetadataPublish, Scope, ServerStatus
 from .scope_rules import scope_name_problem
-from .services import ServiceError, _validate_audience
+from .services import ServiceError, validate_server_settings
 
 
 def _server_target(server: AuthorizationServer) -> dict:
@@ -18,22 +18,10 @@ def authserver_update(*, server: AuthorizationServer, name: str, audiences: list
                       issuer_mode: str | None = None, rotation_mode: str | None = None,
                       actor: dict | None = None) -> AuthorizationServer:
     """Replace a server's settings (Okta's PUT). Switching the rotation mode leaves the active key alone."""
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError("name: The field cannot be left blank.", "name")
-    if len(name) > 100:
-        raise ServiceError("name: The name must be at most 100 characters.", "name")
-    if len(audiences) != 1:
-        raise ServiceError("audiences: Exactly one audience is supported.", "audiences")
-    _validate_audience(audiences[0])
     issuer_mode = issuer_mode or server.issuer_mode
-    if issuer_mode not in IssuerMode.values:
-        raise ServiceError(f"issuerMode: Must be one of {', '.join(IssuerMode.values)}.", "issuerMode")
-    if issuer_mode == IssuerMode.CUSTOM_URL and not server.custom_url:
-        raise ServiceError("issuerMode: CUSTOM_URL needs a custom URL.", "issuerMode")
     rotation_mode = rotation_mode or server.rotation_mode
-    if rotation_mode not in RotationMode.values:
-        raise ServiceError(f"rotationMode: Must be one of {', '.join(RotationMode.values)}.", "rotationMode")
+    name = validate_server_settings(name=name, audiences=audiences, issuer_mode=issuer_mode,
+                                    custom_url=server.custom_url, rotation_mode=rotation_mode)
     locked = AuthorizationServer.objects.select_for_update().get(pk=server.pk)
     changes = {}
     for attr, wire, value in (("name", "name", name), ("audiences", "audiences", list(audiences)),

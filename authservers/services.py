@@ -35,6 +35,26 @@ class ServiceError(Exception):
         self.code = code
 
 
+def validate_server_settings(*, name: str, audiences: list[str], issuer_mode: str, custom_url: str,
+                             rotation_mode: str) -> str:
+    """Okta's rules for a server's settings; returns the trimmed name or raises ServiceError."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("name: The field cannot be left blank.", "name")
+    if len(name) > 100:
+        raise ServiceError("name: The name must be at most 100 characters.", "name")
+    if len(audiences) != 1:
+        raise ServiceError("audiences: Exactly one audience is supported.", "audiences")
+    _validate_audience(audiences[0])
+    if issuer_mode not in IssuerMode.values:
+        raise ServiceError(f"issuerMode: Must be one of {', '.join(IssuerMode.values)}.", "issuerMode")
+    if issuer_mode == IssuerMode.CUSTOM_URL and not custom_url:
+        raise ServiceError("issuerMode: CUSTOM_URL needs a custom URL.", "issuerMode")
+    if rotation_mode not in RotationMode.values:
+        raise ServiceError(f"rotationMode: Must be one of {', '.join(RotationMode.values)}.", "rotationMode")
+    return name
+
+
 def _validate_audience(audience: str) -> None:
     if not audience or not audience.strip():
         raise ServiceError("audiences: The field cannot be left blank.", "audiences")
@@ -74,21 +94,9 @@ def authserver_create(*, name: str, audiences: list[str], description: str = "",
     `access_token_signing_alg` PS256 or ES256 it also gets an ACTIVE and a NEXT key of that alg,
     which signs access tokens once published for the JWKS cache lifetime (RS256 until then).
     """
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError("name: The field cannot be left blank.", "name")
-    if len(name) > 100:
-        raise ServiceError("name: The name must be at most 100 characters.", "name")
-    if len(audiences) != 1:
-        raise ServiceError("audiences: Exactly one audience is supported.", "audiences")
-    _validate_audience(audiences[0])
-    if issuer_mode not in IssuerMode.values:
-        raise ServiceError(f"issuerMode: Must be one of {', '.join(IssuerMode.values)}.", "issuerMode")
-    if issuer_mode == IssuerMode.CUSTOM_URL and not custom_url:
-        raise ServiceError("issuerMode: CUSTOM_URL needs a custom URL.", "issuerMode")
+    name = validate_server_settings(name=name, audiences=audiences, issuer_mode=issuer_mode,
+                                    custom_url=custom_url, rotation_mode=rotation_mode)
     _validate_access_token_alg(access_token_signing_alg)
-    if rotation_mode not in RotationMode.values:
-        raise ServiceError(f"rotationMode: Must be one of {', '.join(RotationMode.values)}.", "rotationMode")
     server = AuthorizationServer(name=name, description=description, audiences=audiences,
                                  issuer_mode=issuer_mode, custom_url=custom_url,
                                  access_token_signing_alg=access_token_signing_alg, rotation_mode=rotation_mode)
