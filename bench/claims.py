@@ -20,17 +20,15 @@ Exits 1 on errors (setup, a failed check, any non-2xx or socket error under load
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 if __package__ in (None, ""):  # `python bench/claims.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import run as base
+from bench import variants
 
 CLAIM_COUNTS = (0, 20)
 SCOPE = "bench:read"
@@ -66,74 +64,10 @@ RESULTS_FILE = "claims.json"
 
 
 def main(args=None) -> int:
-    args = args or base._parse_args()
-    os.chdir(base.BASE_DIR)
-    if str(base.BASE_DIR) not in sys.path:
-        sys.path.insert(0, str(base.BASE_DIR))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    report: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "ok": False,
-                    "benchmark": "claims"}
-    server = None
-    try:
-        base._load_env()
-        report["database"] = base._resolve_database()
-        scenario = _prepare()
-        report["servers"] = scenario["servers"]
-        targets = {str(item["claims"]): f"/oauth2/{item['server_id']}/v1/token" for item in scenario["servers"]}
-        authorization = base._basic_authorization(scenario["client_id"], scenario["client_secret"])
-        body = urlencode({"grant_type": GRANT, "scope": SCOPE})
-        generator = base._generator(args)
-        blocking_threads = args.blocking_threads or base._default_blocking_threads()
-        report.update(machine=base._machine_info(generator),
-                      config=base._run_config(args, generator, blocking_threads, targets))
-        base._warn_about_fidelity(generator)
-
-        port = base._free_port()
-        server = base._start_server(port, blocking_threads)
-        report["checks"] = _check_targets(port, scenario["servers"], authorization, body)
-
-        segments = base._measure(args, generator, server, port, targets, authorization, body,
-                                 label=lambda name: f"{name:>2} claims,")
-        report["segments"] = segments
-        report["summary"] = _summarize(segments, list(targets))
-        base._fail_on_load_errors(segments, lambda s: f"{s['target']} claims round {s['round']}")
-        report["ok"] = True
-    except base.BenchError as exc:
-        report["error"] = str(exc)
-        base._say(f"!! bench failed: {exc}")
-    except KeyboardInterrupt:
-        report["error"] = "interrupted"
-        base._say("!! interrupted")
-    finally:
-        if server is not None:
-            base._stop_server(server)
-    if report.get("summary"):
-        _print_table(report)
-    path = base._write_results(report, RESULTS_FILE)
-    base._say(f"Results written to {path.relative_to(base.BASE_DIR)}")
-    return 0 if report["ok"] else 1
+    return variants.main(VARIANT, args)
 
 
 # --- scenario (in this process, before the server starts) --------------------------------------
-
-def _prepare() -> dict:
-    from django.core.management import CommandError
-
-    from bench.scenario import setup_database
-
-    try:
-        setup_database()
-        from authservers.services import ServiceError
-
-        try:
-            return _prepare_scenario()
-        except ServiceError as exc:
-            raise base.BenchError(f"setup failed: {exc}") from None
-    except CommandError as exc:
-        raise base.BenchError(f"setup failed: {exc}") from None
-    except SystemExit:
-        raise base.BenchError("setup stopped by Castellan's start-up check (message above)") from None
-
 
 def _prepare_scenario() -> dict:
     from django.db import connections
@@ -200,75 +134,39 @@ def _evaluate_in_process(server, n: int, client) -> dict:
 
 # --- checks before load --------------------------------------------------------------------------
 
-def _check_targets(port: int, servers: list[dict], authorization: str, body: str) -> dict:
-    """Each server answers 200 with a verifiable JWT carrying exactly its n custom claims."""
-    import http.client
+def _check(port: int, item: dict, authorization: str, body: str) -> dict:
+    """The server answers 200 with a verifiable JWT carrying exactly its n custom claims."""
+    name = f"{item['claims']} claims"
+    status, answer, keyset = variants.request_token(port, item["server_id"], name, authorization, body)
+    claims = variants.verified_claims(keyset, answer["access_token"], name)
+    custom = {claim: value for claim, value in claims.items() if claim.startswith("c") and claim[1:].isdigit()}
+    if custom != item["sample"]:
+        raise base.BenchError(f"{item['claims']} claims: token carries {custom}, expected {item['sample']}")
+    return {"status": status, "custom_claims": len(custom), "token_length": len(answer["access_token"])}
 
-    from jwcrypto import jwk, jws
-    from jwcrypto.common import JWException, json_decode
 
-    checks = {}
-    for item in servers:
-        path = f"/oauth2/{item['server_id']}/v1/token"
-        conn = http.client.HTTPConnection(base.HOST, port, timeout=30)
-        conn.request("GET", f"/oauth2/{item['server_id']}/v1/keys")
-        keyset = jwk.JWKSet.from_json(conn.getresponse().read())
-        conn.close()
-        status, answer = base._post(port, path, authorization, body)
-        if status != 200 or "access_token" not in answer:
-            raise base.BenchError(f"{item['claims']} claims ({path}) answered {status}: {answer}")
-        token = jws.JWS()
-        try:
-            token.deserialize(answer["access_token"])
-            key = keyset.get_key(token.jose_header.get("kid"))
-            if key is None:
-                raise base.BenchError(f"{item['claims']} claims: token kid is not in the server's /v1/keys")
-            token.verify(key)
-        except JWException as exc:
-            raise base.BenchError(f"{item['claims']} claims: the token does not verify: {exc}") from None
-        claims = json_decode(token.payload)
-        custom = {name: value for name, value in claims.items() if name.startswith("c") and name[1:].isdigit()}
-        if custom != item["sample"]:
-            raise base.BenchError(f"{item['claims']} claims: token carries {custom}, expected {item['sample']}")
-        checks[str(item["claims"])] = {"status": status, "custom_claims": len(custom),
-                                       "token_length": len(answer["access_token"])}
-    base._say("checked: both servers answer 200 with a JWT that verifies against its /v1/keys, carrying "
-              + ", ".join(f"{c['custom_claims']} custom claims ({c['token_length']} chars)" for c in checks.values()))
-    return checks
+def _checked(checks: dict) -> str:
+    return ("checked: both servers answer 200 with a JWT that verifies against its /v1/keys, carrying "
+            + ", ".join(f"{c['custom_claims']} custom claims ({c['token_length']} chars)" for c in checks.values()))
 
 
 # --- reporting -----------------------------------------------------------------------------------
 
-def _summarize(segments: list[dict], names: list[str]) -> dict:
-    summary = base._target_summaries(segments, names)
-    first, last = names[0], names[-1]
-    firsts = [s for s in segments if s["target"] == first]
-    lasts = [s for s in segments if s["target"] == last]
-    summary["ratio"] = summary[last]["rps"] / summary[first]["rps"]
-    summary["ratio_per_round"] = [b["rps"] / a["rps"] for a, b in zip(firsts, lasts, strict=False)]
-    summary["ratio_per_cpu"] = (summary[last]["rps_per_cpu"] / summary[first]["rps_per_cpu"]
-                                if summary[last]["rps_per_cpu"] and summary[first]["rps_per_cpu"] else None)
-    summary["contended_segments"] = [f"{s['target']} claims round {s['round']}" for s in segments
-                                     if s["server_cpu_pct"] < base.MIN_SERVER_CPU_PCT]
-    return summary
-
-
-def _print_table(report: dict) -> None:
+def _table(report: dict) -> list[str]:
     summary = report["summary"]
-    names = list(report["config"]["targets"])
-    first, last = names[0], names[-1]
-    lines = base._segment_table(report, "claims", names)
-    per_round = ", ".join(f"{ratio:.3f}" for ratio in summary["ratio_per_round"])
-    lines.append("")
-    lines.append(f"{last}/{first} claims = {summary['ratio']:.3f} (throughput loss {1 - summary['ratio']:.1%}; "
-                 f"per round: {per_round})")
+    first, last = variants.first_last(report)
+    lines = [f"{last}/{first} claims = {summary['ratio']:.3f} (throughput loss {1 - summary['ratio']:.1%}; "
+             f"per round: {variants.per_round(summary)})"]
     if summary["ratio_per_cpu"] is not None:
         lines.append(f"{last}/{first} claims per server CPU-second = {summary['ratio_per_cpu']:.3f} "
                      f"(loss {1 - summary['ratio_per_cpu']:.1%})")
     costs = ", ".join(f"{item['claims']}: {item['evaluate_us']:.1f} us" for item in report["servers"])
     lines.append(f"claim evaluation per token (in the bench process, not under load): {costs}")
-    lines += base._table_footer(report)
-    base._say("\n".join(lines))
+    return lines
+
+
+VARIANT = variants.Variant(name="claims", results_file=RESULTS_FILE, scope=SCOPE, grant=GRANT,
+                           prepare=_prepare_scenario, check=_check, checked=_checked, table=_table)
 
 
 if __name__ == "__main__":
