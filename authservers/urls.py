@@ -8,6 +8,8 @@ urlpatterns = [
     path("oauth2/<str:server_id>/v1/token", views.token, name="token"),
     path("oauth2/<str:server_id>/v1/introspect", views.introspect, name="introspect"),
     path("oauth2/<str:server_id>/v1/revoke", views.revoke, name="revoke"),
+    path("oauth2/<str:server_id>/v1/userinfo", views.userinfo, name="userinfo"),
+    path("oauth2/<str:server_id>/v1/logout", views.logout, name="logout"),
     path("oauth2/<str:server_id>/v1/keys", views.keys, name="jwks"),
     path("oauth2/<str:server_id>/.well-known/openid-configuration", views.openid_configuration,
          name="openid-configuration"),

@@ -22,11 +22,13 @@ from .http import (
 from .key_lifecycle import served_jwks_max_age
 from .oauth import authorize as authorization
 from .oauth import errors
+from .oauth import logout as logout_rules
+from .oauth import userinfo as userinfo_rules
 from .oauth.backend import oauthlib_core
 from .oauth.discovery import build_discovery_document
 from .oauth.form_requests import check_grant_type, parse_form_body
 from .oauth.server import SUPPORTED_GRANT_TYPES
-from .selectors import server_snapshot
+from .selectors import access_token_is_revoked, server_snapshot
 
 
 def _resolve(request, server_id):
@@ -150,6 +152,69 @@ def revoke(request, server_id):
     except errors.OAuthError as exc:
         return oauth_error_response(exc)
     return _oauthlib_response(headers, body or "", status)
+
+
+def _bearer_problem(problem: userinfo_rules.BearerProblem) -> HttpResponse:
+    # RFC 6750 §3: the error rides in WWW-Authenticate; the body stays empty.
+    response = HttpResponse(status=problem.status)
+    response["WWW-Authenticate"] = problem.www_authenticate()
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
+
+
+# A protocol endpoint authenticated by the Bearer token, not by a cookie: no CSRF exposure.
+@csrf_exempt
+def userinfo(request, server_id):
+    server = _resolve(request, server_id)
+    if server is None:
+        return server_not_found_response(server_id)
+    if request.method not in ("GET", "POST"):
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED, allow="GET, POST"))
+    from .oidc_services import userinfo_claims
+
+    try:
+        token = userinfo_rules.bearer_token(request.META.get("HTTP_AUTHORIZATION"))
+        claims = userinfo_rules.verify_bearer(token, server=server, issuer=request.castellan_issuer,
+                                              is_revoked=access_token_is_revoked)
+        body = userinfo_claims(server, claims)
+    except userinfo_rules.BearerProblem as problem:
+        return _bearer_problem(problem)
+    except errors.OAuthError as exc:
+        return oauth_error_response(exc)
+    return json_body_response(dumps(body), headers=NO_STORE)
+
+
+# RP-Initiated Logout: a cross-site GET or POST can at worst sign out the subject of a valid ID token
+# the caller already holds, and only redirects to a registered logout URI.
+@csrf_exempt
+def logout(request, server_id):
+    server = _resolve(request, server_id)
+    if server is None:
+        return server_not_found_response(server_id)
+    if request.method not in ("GET", "POST"):
+        return oauth_error_response(errors.MethodNotAllowed(errors.METHOD_NOT_ALLOWED, allow="GET, POST"))
+    from accounts.signin import log_sign_out
+    from accounts.views import client_ip
+
+    from .oidc_services import post_logout_redirect_uris
+
+    req = logout_rules.LogoutRequest.from_params(request.POST if request.method == "POST" else request.GET)
+    try:
+        hint = logout_rules.verify_hint(req.id_token_hint, server=server, issuer=request.castellan_issuer)
+        target = logout_rules.check_redirect(req.post_logout_redirect_uri, post_logout_redirect_uris(hint["aud"]))
+    except logout_rules.LogoutError as exc:
+        return render(request, "authservers/error.html", {"error": exc.error, "description": exc.description},
+                      status=400)
+    user = request.user if request.user.is_authenticated else None
+    if logout_rules.ends_session(hint, user.pk if user is not None else None):
+        end_session(request)
+        log_sign_out(user, client_ip(request))
+    if target is None:
+        response = render(request, "accounts/logged_out.html", {})
+        response["Cache-Control"] = "no-store"
+        return response
+    return _redirect(logout_rules.redirect_url(target, req.state))
 
 
 def keys(request, server_id):

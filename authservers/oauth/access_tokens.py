@@ -90,13 +90,14 @@ def sign_jwt(claims: dict, signing: SigningMaterial, typ: str = ACCESS_TOKEN_TYP
 
 
 def verify_jwt(token: str, verification_keys: dict[str, jwk.JWK], *, issuer: str, now: float | None = None,
-               leeway: int = 0) -> dict | None:
+               leeway: int = 0, verify_exp: bool = True) -> dict | None:
     """The claims of a JWT signed by one of `verification_keys` for `issuer` and not expired; else None.
 
     The header's `alg` must be the `alg` of the published key its `kid` names (so a server accepts
     exactly the algorithms its keys carry, and an RS256 header cannot be checked against an EC key
     or an HS256 one against a public key), and one of RS256, PS256, ES256: never `none` or HS*.
-    Rejects unknown `kid`s, bad signatures, wrong issuer.
+    Rejects unknown `kid`s, bad signatures, wrong issuer. `verify_exp=False` still requires a
+    numeric `exp` but accepts a past one (an expired `id_token_hint` is acceptable at logout).
     """
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
         return None
@@ -119,6 +120,8 @@ def verify_jwt(token: str, verification_keys: dict[str, jwk.JWK], *, issuer: str
     if not isinstance(claims, dict) or claims.get("iss") != issuer:
         return None
     exp = claims.get("exp")
-    if not isinstance(exp, int | float) or exp + leeway <= (now if now is not None else time.time()):
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    if verify_exp and exp + leeway <= (now if now is not None else time.time()):
         return None
     return claims

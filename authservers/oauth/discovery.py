@@ -23,8 +23,10 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "authorization_endpoint": f"{endpoint}/authorize",
         "token_endpoint": f"{endpoint}/token",
     }
-    # Only what is implemented is advertised: userinfo, logout, registration (DCR), the implicit and
-    # hybrid response types and the other response modes join as their endpoints land (docs/compat.md).
+    if openid:
+        document["userinfo_endpoint"] = f"{endpoint}/userinfo"
+    # Only what is implemented is advertised: registration (DCR), the implicit and hybrid response
+    # types and the other response modes join as their endpoints land (docs/compat.md).
     document.update({
         "jwks_uri": f"{endpoint}/keys",
         "response_types_supported": ["code"],
@@ -40,6 +42,7 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint": f"{endpoint}/revoke",
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "end_session_endpoint": f"{endpoint}/logout",
         "request_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,  # RFC 9207
     })

@@ -86,6 +86,13 @@ def test_expired_token_is_rejected(signing, public_keys):
     assert verify_jwt(token, public_keys, issuer=ISSUER) is None
 
 
+def test_verify_exp_false_accepts_an_expired_but_otherwise_valid_token(signing, public_keys):
+    token = sign_jwt(claims(now=int(time.time()) - 7200), signing)
+    assert verify_jwt(token, public_keys, issuer=ISSUER, verify_exp=False)["iss"] == ISSUER
+    assert verify_jwt(token, public_keys, issuer="https://other.example", verify_exp=False) is None
+    assert verify_jwt(token[:-4] + "AAAA", public_keys, issuer=ISSUER, verify_exp=False) is None
+
+
 def test_token_expiring_exactly_now_is_rejected(signing, public_keys):
     issued = claims(now=1_000, lifetime=60)
     token = sign_jwt(issued, signing)
