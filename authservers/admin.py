@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from . import housekeeping, key_lifecycle, systemlog
-from .admin_forms import render_service_add_form
+from .admin_forms import ReadOnlyAdmin, render_service_add_form
 from .claim_services import claim_create, claim_delete, claim_update
 from .claims import SUB_CLAIM, claim_name_problem, value_problem
 from .models import (
@@ -43,19 +43,6 @@ from .services import ServiceError, authserver_create, authserver_set_access_tok
 
 SERVER_OWNED_MODELS = (SigningKey, Scope, Claim, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
                        RevokedAccessToken)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services and protocol code: the console shows them, never edits them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Authorization servers ---------------------------------------------------------------------------

@@ -1,6 +1,20 @@
-"""The admin's add page for objects created through a service rather than a ModelForm's save."""
+"""Shared admin pieces: read-only admins, and the add page for objects a service creates."""
 
+from django.contrib import admin
 from django.contrib.admin import helpers
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services and protocol code: the console shows them, never edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def render_service_add_form(model_admin, request, form, fieldsets, form_url="", extra_context=None):

@@ -17,7 +17,7 @@ from oauth2_provider.models import (
 )
 
 from authservers import systemlog
-from authservers.admin_forms import render_service_add_form
+from authservers.admin_forms import ReadOnlyAdmin, render_service_add_form
 from authservers.services import ServiceError
 
 from .models import (
@@ -230,7 +230,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientSecret)
-class ClientSecretAdmin(admin.ModelAdmin):
+class ClientSecretAdmin(ReadOnlyAdmin):
     list_display = ("id", "client", "status", "secret_hash", "created", "last_updated")
     list_filter = ("status",)
     list_select_related = ("client",)
@@ -238,12 +238,3 @@ class ClientSecretAdmin(admin.ModelAdmin):
     ordering = ("client", "created")
     # The encrypted secret is left out on purpose.
     fields = ("id", "client", "status", "secret_hash", "created", "last_updated")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
