@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,15 @@ def _enqueue(published: float, build, payload) -> None:
         _write([(published, build, payload)])
         return
     _ensure_writer()
-    _queue.put((published, build, payload))
+    if connection.in_atomic_block:
+        # Inside a transaction the event is queued when it commits: a rolled-back change leaves no trace.
+        transaction.on_commit(lambda: _put((published, build, payload)))
+    else:
+        _put((published, build, payload))
+
+
+def _put(item: tuple) -> None:
+    _queue.put(item)
     _pending.set()
 
 

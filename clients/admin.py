@@ -29,8 +29,10 @@ from .models import (
     ConsentMethod,
     GrantType,
     ResponseType,
+    TrustedOrigin,
+    TrustedOriginScope,
 )
-from .services import client_create, client_secret_add
+from .services import client_create, client_secret_add, validate_trusted_origin
 
 # django-oauth-toolkit registers admins built for its own model fields; Castellan's replace them.
 for model in (get_application_model(), get_access_token_model(), get_grant_model(), get_id_token_model(),
@@ -238,3 +240,55 @@ class ClientSecretAdmin(ReadOnlyAdmin):
     ordering = ("client", "created")
     # The encrypted secret is left out on purpose.
     fields = ("id", "client", "status", "secret_hash", "created", "last_updated")
+
+
+class TrustedOriginForm(forms.ModelForm):
+    """Validated by the same rules as `trusted_origin_create` (`validate_trusted_origin`)."""
+
+    scopes = forms.MultipleChoiceField(choices=TrustedOriginScope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = TrustedOrigin
+        fields = ("name", "origin", "scopes", "status")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            name, origin, scopes = validate_trusted_origin(
+                name=cleaned.get("name"), origin=cleaned.get("origin"), scopes=cleaned.get("scopes"),
+                instance_id=self.instance.pk if not self.instance._state.adding else None)
+        except ServiceError as exc:
+            message = exc.message.split(": ", 1)[1] if exc.field and exc.message.startswith(f"{exc.field}: ") \
+                else exc.message
+            self.add_error(exc.field if exc.field in self.fields else None, message)
+            return cleaned
+        cleaned.update(name=name, origin=origin, scopes=scopes)
+        return cleaned
+
+
+@admin.register(TrustedOrigin)
+class TrustedOriginAdmin(admin.ModelAdmin):
+    form = TrustedOriginForm
+    list_display = ("name", "origin", "scope_list", "status", "created")
+    list_filter = ("status",)
+    search_fields = ("name", "origin", "id")
+    ordering = ("name",)
+    readonly_fields = ("id", "created", "created_by", "last_updated", "last_updated_by")
+    fields = ("id", "name", "origin", "scopes", "status", "created", "created_by", "last_updated",
+              "last_updated_by")
+
+    @admin.display(description="Scopes")
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes)
+
+    def save_model(self, request, obj, form, change):
+        actor = systemlog.actor_for_user(request.user)
+        if not change:
+            obj.created_by = actor["id"]
+        obj.last_updated_by = actor["id"]
+        super().save_model(request, obj, form, change)
+        systemlog.emit("trustedorigins.lifecycle.update" if change else "trustedorigins.lifecycle.create",
+                       actor=actor, targets=[systemlog.target(obj.id, "TrustedOrigin", obj.name, obj.origin)],
+                       message=("Update" if change else "Create") + " trusted origin")

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
-from config.ids import new_client_id, new_secret_id
+from config.ids import new_client_id, new_secret_id, new_trusted_origin_id
 
 
 class ApplicationType(models.TextChoices):
@@ -157,3 +157,39 @@ class ClientSecret(models.Model):
 
     def __str__(self):
         return f"{self.id} ({self.status})"
+
+
+class TrustedOriginScope(models.TextChoices):
+    CORS = "CORS"
+    REDIRECT = "REDIRECT"
+
+
+class TrustedOriginStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class TrustedOrigin(models.Model):
+    """An origin (scheme://host[:port]) trusted for CORS and/or redirects (REFERENCE §12.1).
+
+    Write through `clients.services.trusted_origin_create`, which validates with
+    `clients.validation.validate_trusted_origin`.
+    """
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_trusted_origin_id, editable=False)
+    name = models.CharField(max_length=255, unique=True)
+    origin = models.CharField(max_length=255, unique=True, help_text="scheme://host[:port], http or https.")
+    scopes = ArrayField(models.CharField(max_length=16, choices=TrustedOriginScope.choices))
+    status = models.CharField(max_length=16, choices=TrustedOriginStatus.choices,
+                              default=TrustedOriginStatus.ACTIVE)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.CharField(max_length=255, blank=True, editable=False,
+                                  help_text="Id of the actor that created it (Okta's createdBy).")
+    last_updated = models.DateTimeField(auto_now=True)
+    last_updated_by = models.CharField(max_length=255, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.origin})"

@@ -83,3 +83,26 @@ def client_to_okta(client: Client, plaintext_secret: str | None = None, base_url
             **lifecycle,
         },
     }
+
+
+def trusted_origin_to_okta(trusted, base_url: str | None = None) -> dict:
+    """Okta's `TrustedOrigin` object (REFERENCE §12.1)."""
+    from .models import TrustedOriginStatus
+
+    api = f"{(base_url or settings.CASTELLAN_BASE_URL).rstrip('/')}/api/v1/trustedOrigins/{trusted.id}"
+    if trusted.status == TrustedOriginStatus.ACTIVE:
+        lifecycle = {"deactivate": _link(f"{api}/lifecycle/deactivate", "POST")}
+    else:
+        lifecycle = {"activate": _link(f"{api}/lifecycle/activate", "POST")}
+    return {
+        "id": trusted.id,
+        "name": trusted.name,
+        "origin": trusted.origin,
+        "scopes": [{"type": scope} for scope in trusted.scopes],
+        "status": trusted.status,
+        "created": okta_timestamp(trusted.created),
+        "createdBy": trusted.created_by or None,
+        "lastUpdated": okta_timestamp(trusted.last_updated),
+        "lastUpdatedBy": trusted.last_updated_by or None,
+        "_links": {"self": _link(api, "GET", "PUT", "DELETE"), **lifecycle},
+    }

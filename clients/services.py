@@ -74,3 +74,126 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
                    targets=[systemlog.target(client.id, "AppInstance", client.label, client.client_id)],
                    message="Create OAuth client")
     return client, plaintext
+
+
+def _not_found(key: str, kind: str) -> ServiceError:
+    # Okta: an unknown referenced object is E0000007 "Not found: Resource not found: <key> (<Type>)".
+    return ServiceError(f"Not found: Resource not found: {key} ({kind})", None, code="E0000007")
+
+
+@transaction.atomic
+def client_assign(*, client: Client, users=(), groups=(), actor: dict | None = None) -> None:
+    """Assign users (by login, case-insensitive, or User objects) and groups (by name or Group objects).
+
+    `Everyone` is created if missing. All or nothing: an unknown user or group raises ServiceError
+    (code E0000007) before anything is assigned.
+    """
+    from accounts.models import EVERYONE, Group, User
+    from accounts.services import everyone_group
+
+    user_objs, group_objs = [], []
+    for user in users:
+        if not isinstance(user, User):
+            found = User.objects.filter(login__iexact=str(user).strip()).first()
+            if found is None:
+                raise _not_found(str(user), "User")
+            user = found
+        user_objs.append(user)
+    for group in groups:
+        if not isinstance(group, Group):
+            name = str(group).strip()
+            found = everyone_group() if name == EVERYONE else Group.objects.filter(name=name).first()
+            if found is None:
+                raise _not_found(name, "UserGroup")
+            group = found
+        group_objs.append(group)
+    if user_objs:
+        client.assigned_users.add(*user_objs)
+    if group_objs:
+        client.assigned_groups.add(*group_objs)
+    actor = actor or systemlog.system_actor()
+    app = systemlog.target(client.id, "AppInstance", client.label, client.client_id)
+    for user in user_objs:
+        systemlog.emit("application.user_membership.add", actor=actor,
+                       targets=[app, systemlog.target(user.pk, "User", str(user), user.login)],
+                       message="Add user to application membership")
+    for group in group_objs:
+        systemlog.emit("group.application_assignment.add", actor=actor,
+                       targets=[app, systemlog.target(group.pk, "UserGroup", group.name, group.name)],
+                       message="Add assigned application to group")
+
+
+TRUSTED_ORIGIN_SCHEMES = ("http", "https")
+
+
+def validate_trusted_origin(*, name: str, origin: str, scopes, instance_id: str | None = None
+                            ) -> tuple[str, str, list[str]]:
+    """Okta's rules for a trusted origin; returns (name, origin, scopes) normalized or raises ServiceError.
+
+    The origin is scheme://host[:port] with scheme http or https and nothing after the authority;
+    scheme and host are lowercased. Scopes are CORS and/or REDIRECT, at least one.
+    """
+    from urllib.parse import urlsplit
+
+    from .models import TrustedOrigin, TrustedOriginScope
+
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("name: The field cannot be left blank.", "name")
+    if len(name) > 255:
+        raise ServiceError("name: The name must be at most 255 characters.", "name")
+    origin = (origin or "").strip()
+    if not origin:
+        raise ServiceError("origin: The field cannot be left blank.", "origin")
+    if len(origin) > 255:
+        raise ServiceError("origin: The origin must be at most 255 characters.", "origin")
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        raise ServiceError(f"origin: '{origin}' is not a valid origin: the port is not a number from 0 to 65535.",
+                           "origin") from None
+    scheme = parts.scheme.lower()
+    if scheme not in TRUSTED_ORIGIN_SCHEMES:
+        raise ServiceError(f"origin: '{origin}' must start with http:// or https://.", "origin")
+    if not parts.hostname or "@" in parts.netloc or any(ch.isspace() for ch in origin):
+        raise ServiceError(f"origin: '{origin}' must name a host, like https://app.example.com.", "origin")
+    if parts.path or parts.query or parts.fragment or origin.endswith(("?", "#")):
+        raise ServiceError(f"origin: '{origin}' must be only scheme://host[:port], with no path, query or "
+                           "fragment (not even a trailing slash).", "origin")
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+
+    scopes = [str(scope).strip().upper() for scope in (scopes or [])]
+    if not scopes:
+        raise ServiceError("scopes: Choose at least one scope: CORS, REDIRECT or both.", "scopes")
+    unknown = [scope for scope in scopes if scope not in TrustedOriginScope.values]
+    if unknown:
+        raise ServiceError(f"scopes: Unknown scope {unknown[0]}; the scopes are CORS and REDIRECT.", "scopes")
+    scopes = [scope for scope in TrustedOriginScope.values if scope in scopes]
+
+    others = TrustedOrigin.objects.exclude(pk=instance_id) if instance_id else TrustedOrigin.objects.all()
+    if others.filter(name=name).exists():
+        raise ServiceError("name: An object with this field already exists in the current organization", "name")
+    if others.filter(origin=origin).exists():
+        raise ServiceError("origin: An object with this field already exists in the current organization",
+                           "origin")
+    return name, origin, scopes
+
+
+@transaction.atomic
+def trusted_origin_create(*, name: str, origin: str, scopes, status: str = "ACTIVE", actor: dict | None = None):
+    from .models import TrustedOrigin, TrustedOriginStatus
+
+    if status not in TrustedOriginStatus.values:
+        raise ServiceError("status: The status must be ACTIVE or INACTIVE.", "status")
+    name, origin, scopes = validate_trusted_origin(name=name, origin=origin, scopes=scopes)
+    actor = actor or systemlog.system_actor()
+    trusted = TrustedOrigin.objects.create(name=name, origin=origin, scopes=scopes, status=status,
+                                           created_by=actor["id"], last_updated_by=actor["id"])
+    systemlog.emit("trustedorigins.lifecycle.create", actor=actor,
+                   targets=[systemlog.target(trusted.id, "TrustedOrigin", trusted.name, trusted.origin)],
+                   message="Create trusted origin")
+    return trusted

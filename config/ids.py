@@ -55,3 +55,7 @@ def new_claim_id() -> str:
 
 def new_api_token_id() -> str:
     return okta_id("00T")
+
+
+def new_trusted_origin_id() -> str:
+    return okta_id("tos")

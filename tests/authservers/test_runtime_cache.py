@@ -222,3 +222,19 @@ def test_change_arriving_while_a_snapshot_loads_is_not_lost(authserver, scope, m
     monkeypatch.setattr(_servers, "_loader", real_loader)
 
     assert "orders:write" in server_snapshot("default").scopes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batched_events_of_a_rolled_back_transaction_are_not_written(settings):
+    from django.db import transaction
+
+    settings.CASTELLAN_SYSTEM_LOG_WRITER = "batched"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        systemlog.emit("test.rolled_back", actor=systemlog.system_actor())
+        raise RuntimeError("roll back")
+    with transaction.atomic():
+        systemlog.emit("test.committed", actor=systemlog.system_actor())
+    systemlog.flush()
+
+    assert LogEvent.objects.filter(event_type="test.committed").exists()
+    assert not LogEvent.objects.filter(event_type="test.rolled_back").exists()

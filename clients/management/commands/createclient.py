@@ -1,11 +1,13 @@
 import argparse
 import json
 
+from django.db import transaction
+
 from authservers.management.base import OktaCommand
 from authservers.services import ServiceError
 from clients.models import ApplicationType, AuthMethod, ConsentMethod, GrantType, ResponseType
 from clients.presenters import client_to_okta
-from clients.services import client_create
+from clients.services import client_assign, client_create
 
 
 class Command(OktaCommand):
@@ -37,11 +39,28 @@ class Command(OktaCommand):
                             help="Require PKCE (default: yes for browser and native apps and public clients).")
         parser.add_argument("--profile", default=None, metavar="JSON",
                             help="Free-form JSON object, available as app.profile in claims.")
+        parser.add_argument("--assign-group", nargs="+", default=[], metavar="NAME", dest="assign_groups",
+                            help="Assign these groups (space-separated; `Everyone` assigns every user).")
+        parser.add_argument("--assign-user", nargs="+", default=[], metavar="LOGIN", dest="assign_users",
+                            help="Assign these users by login (space-separated).")
         super().add_arguments(parser)
 
     def handle(self, *args, label, grant_types, application_type, auth_method, redirect_uris,
-               post_logout_redirect_uris, response_types, consent_method, pkce_required, profile, **options):
+               post_logout_redirect_uris, response_types, consent_method, pkce_required, profile,
+               assign_groups, assign_users, **options):
         profile_data = self._parse_profile(profile)
+        # One transaction: when an assignment fails, no client is left behind.
+        with transaction.atomic():
+            client, secret = self._create(
+                label=label, grant_types=grant_types, application_type=application_type, auth_method=auth_method,
+                redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
+                response_types=response_types, consent_method=consent_method, pkce_required=pkce_required,
+                profile_data=profile_data, assign_groups=assign_groups, assign_users=assign_users)
+        self._report(client, secret)
+
+    def _create(self, *, label, grant_types, application_type, auth_method, redirect_uris,
+                post_logout_redirect_uris, response_types, consent_method, pkce_required, profile_data,
+                assign_groups, assign_users):
         try:
             client, secret = client_create(
                 label=label, grant_types=grant_types, application_type=application_type,
@@ -50,8 +69,14 @@ class Command(OktaCommand):
                 response_types=response_types, consent_method=consent_method, pkce_required=pkce_required,
                 profile=profile_data,
             )
+            client_assign(client=client, users=assign_users, groups=assign_groups)
         except ServiceError as exc:
+            if exc.code == "E0000007":
+                self.fail(exc.code, exc.message)
             self.fail_validation(exc)
+        return client, secret
+
+    def _report(self, client, secret):
         if self.as_json:
             self.write_json({**client_to_okta(client, secret), "client_id": client.client_id,
                              "client_secret": secret})
@@ -60,6 +85,12 @@ class Command(OktaCommand):
         self.stdout.write(f"  client_id:     {client.client_id}")
         if secret is not None:
             self.stdout.write(f"  client_secret: {secret}")
+        groups = [group.name for group in client.assigned_groups.all()]
+        users = [user.login for user in client.assigned_users.all()]
+        if groups:
+            self.stdout.write(f"  groups:        {' '.join(groups)}")
+        if users:
+            self.stdout.write(f"  users:         {' '.join(users)}")
         self.stdout.write(f"  grant types:   {' '.join(client.grant_types)}")
         self.stdout.write(f"  auth method:   {client.token_endpoint_auth_method}")
         if secret is not None:
