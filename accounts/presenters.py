@@ -4,9 +4,8 @@ Pure functions from model objects to dicts: `createuser --json` prints them and 
 REST API will return them.
 """
 
-from django.conf import settings
 
-from authservers.presenters import okta_timestamp
+from authservers.presenters import api_base, link, okta_timestamp
 
 from .models import Group, User, UserStatus
 
@@ -17,17 +16,13 @@ DEFAULT_USER_TYPE_ID = "oty00000000000000000"
 BASE_PROFILE_FIELDS = {"login": "login", "email": "email", "firstName": "first_name", "lastName": "last_name"}
 
 
-def _base(base_url: str | None) -> str:
-    return (base_url or settings.CASTELLAN_BASE_URL).rstrip("/")
-
-
 def _href(href: str, method: str = "GET") -> dict:
-    return {"href": href, "hints": {"allow": [method]}}
+    return link(href, method)
 
 
 def user_to_okta(user: User, base_url: str | None = None) -> dict:
     """The `User` object: status, dates, type, profile (base and custom attributes), credentials, links."""
-    url = f"{_base(base_url)}/api/v1/users/{user.pk}"
+    url = f"{api_base(base_url)}/api/v1/users/{user.pk}"
     profile = {name: getattr(user, field) or None for name, field in BASE_PROFILE_FIELDS.items()}
     profile.update({key: value for key, value in (user.profile or {}).items() if key not in profile})
     active = user.status == UserStatus.ACTIVE
@@ -40,7 +35,7 @@ def user_to_okta(user: User, base_url: str | None = None) -> dict:
         })
     elif user.status == UserStatus.SUSPENDED:
         links["unsuspend"] = _href(f"{url}/lifecycle/unsuspend", "POST")
-    links["type"] = _href(f"{_base(base_url)}/api/v1/meta/types/user/{DEFAULT_USER_TYPE_ID}")
+    links["type"] = _href(f"{api_base(base_url)}/api/v1/meta/types/user/{DEFAULT_USER_TYPE_ID}")
     return {
         "id": user.pk,
         "status": user.status,
@@ -64,7 +59,7 @@ def user_to_okta(user: User, base_url: str | None = None) -> dict:
 
 def group_to_okta(group: Group, base_url: str | None = None) -> dict:
     """The `Group` object: type, dates, profile {name, description}, links."""
-    url = f"{_base(base_url)}/api/v1/groups/{group.pk}"
+    url = f"{api_base(base_url)}/api/v1/groups/{group.pk}"
     return {
         "id": group.pk,
         "created": okta_timestamp(group.created),
@@ -75,8 +70,8 @@ def group_to_okta(group: Group, base_url: str | None = None) -> dict:
         "profile": {"name": group.name, "description": group.description or None},
         "_links": {
             "logo": [
-                {"name": "medium", "href": f"{_base(base_url)}/img/logos/groups/okta-medium.png", "type": "image/png"},
-                {"name": "large", "href": f"{_base(base_url)}/img/logos/groups/okta-large.png", "type": "image/png"},
+                {"name": "medium", "href": f"{api_base(base_url)}/img/logos/groups/okta-medium.png", "type": "image/png"},
+                {"name": "large", "href": f"{api_base(base_url)}/img/logos/groups/okta-large.png", "type": "image/png"},
             ],
             "users": {"href": f"{url}/users"},
             "apps": {"href": f"{url}/apps"},

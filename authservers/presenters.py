@@ -32,12 +32,21 @@ def okta_timestamp(dt: datetime | None) -> str | None:
     return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond // 1000:03d}Z"
 
 
-def _base(base_url: str | None) -> str:
+def api_base(base_url: str | None) -> str:
+    """The base of management API links: the caller's, else `CASTELLAN_BASE_URL`."""
     return (base_url or settings.CASTELLAN_BASE_URL).rstrip("/")
 
 
-def _link(href: str, *methods: str, **extra) -> dict:
+def link(href: str, *methods: str, **extra) -> dict:
+    """An Okta HAL link with its allowed methods."""
     return {**extra, "href": href, "hints": {"allow": list(methods)}}
+
+
+def lifecycle_links(url: str, active: bool) -> dict:
+    """Okta's `deactivate` link for an active object, `activate` for an inactive one."""
+    if active:
+        return {"deactivate": link(f"{url}/lifecycle/deactivate", "POST")}
+    return {"activate": link(f"{url}/lifecycle/activate", "POST")}
 
 
 def authserver_issuer(server: AuthorizationServer, base_url: str | None = None) -> str:
@@ -50,14 +59,14 @@ def authserver_issuer(server: AuthorizationServer, base_url: str | None = None) 
     if server.issuer_mode == IssuerMode.CUSTOM_URL and server.custom_url:
         root = server.custom_url.rstrip("/")
     elif server.issuer_mode == IssuerMode.DYNAMIC:
-        root = _base(base_url)
+        root = api_base(base_url)
     else:
         root = settings.CASTELLAN_BASE_URL.rstrip("/")
     return f"{root}/oauth2/{server.id}"
 
 
 def authserver_api_url(server_id: str, base_url: str | None = None) -> str:
-    return f"{_base(base_url)}/api/v1/authorizationServers/{server_id}"
+    return f"{api_base(base_url)}/api/v1/authorizationServers/{server_id}"
 
 
 def _active_key(server: AuthorizationServer, alg: str = SigningAlg.RS256) -> SigningKey | None:
@@ -109,10 +118,7 @@ def authserver_to_okta(server: AuthorizationServer, base_url: str | None = None)
     """An `AuthorizationServer` object; `base_url` is the management API's (default `CASTELLAN_BASE_URL`)."""
     api = authserver_api_url(server.id, base_url)
     issuer = authserver_issuer(server, base_url)
-    if server.status == ServerStatus.ACTIVE:
-        lifecycle = {"deactivate": _link(f"{api}/lifecycle/deactivate", "POST")}
-    else:
-        lifecycle = {"activate": _link(f"{api}/lifecycle/activate", "POST")}
+    lifecycle = lifecycle_links(api, server.status == ServerStatus.ACTIVE)
     return {
         "id": server.id,
         "name": server.name,
@@ -125,15 +131,15 @@ def authserver_to_okta(server: AuthorizationServer, base_url: str | None = None)
         "lastUpdated": okta_timestamp(server.last_updated),
         "credentials": {"signing": _signing_credentials(server)},
         "_links": {
-            "scopes": _link(f"{api}/scopes", "GET"),
-            "claims": _link(f"{api}/claims", "GET"),
-            "policies": _link(f"{api}/policies", "GET"),
-            "self": _link(api, "GET", "DELETE", "PUT"),
+            "scopes": link(f"{api}/scopes", "GET"),
+            "claims": link(f"{api}/claims", "GET"),
+            "policies": link(f"{api}/policies", "GET"),
+            "self": link(api, "GET", "DELETE", "PUT"),
             "metadata": [
-                _link(f"{issuer}/.well-known/oauth-authorization-server", "GET", name="oauth-authorization-server"),
-                _link(f"{issuer}/.well-known/openid-configuration", "GET", name="openid-configuration"),
+                link(f"{issuer}/.well-known/oauth-authorization-server", "GET", name="oauth-authorization-server"),
+                link(f"{issuer}/.well-known/openid-configuration", "GET", name="openid-configuration"),
             ],
-            "rotateKey": _link(f"{api}/credentials/lifecycle/keyRotate", "POST"),
+            "rotateKey": link(f"{api}/credentials/lifecycle/keyRotate", "POST"),
             **lifecycle,
         },
     }
@@ -154,7 +160,7 @@ def scope_to_okta(scope: Scope, base_url: str | None = None) -> dict:
         "consent": scope.consent,
         "optional": scope.optional,
         "metadataPublish": scope.metadata_publish,
-        "_links": {"self": _link(href, *methods)},
+        "_links": {"self": link(href, *methods)},
     }
 
 
@@ -175,7 +181,7 @@ def claim_to_okta(claim: Claim, base_url: str | None = None) -> dict:
         "conditions": {"scopes": list(claim.conditions_scopes)},
         "system": claim.system,
         "apiResourceId": None,
-        "_links": {"self": _link(href, *methods)},
+        "_links": {"self": link(href, *methods)},
     }
     if claim.group_filter_type:
         body["group_filter_type"] = claim.group_filter_type
@@ -200,5 +206,5 @@ def signing_key_to_okta(key: SigningKey, base_url: str | None = None) -> dict:
         "kid": key.kid,
         "kty": kty,
         "use": public.get("use", "sig"),
-        "_links": {"self": _link(href, "GET")},
+        "_links": {"self": link(href, "GET")},
     }

@@ -5,15 +5,10 @@ management REST API. The plaintext secret appears only when the caller passes it
 only on the response to the action that created it.
 """
 
-from django.conf import settings
 
-from authservers.presenters import okta_timestamp
+from authservers.presenters import api_base, lifecycle_links, link, okta_timestamp
 
 from .models import Client, ClientStatus, GrantType
-
-
-def _link(href: str, *methods: str) -> dict:
-    return {"href": href, "hints": {"allow": list(methods)}}
 
 
 def _optional_uris(client: Client) -> dict:
@@ -31,7 +26,7 @@ def _optional_uris(client: Client) -> dict:
 
 def client_to_okta(client: Client, plaintext_secret: str | None = None, base_url: str | None = None) -> dict:
     """An `OpenIdConnectApplication`; `client_secret` only when `plaintext_secret` is given."""
-    api = f"{(base_url or settings.CASTELLAN_BASE_URL).rstrip('/')}/api/v1/apps/{client.id}"
+    api = f"{api_base(base_url)}/api/v1/apps/{client.id}"
     oauth_credentials = {
         "autoKeyRotation": True,
         "client_id": client.client_id,
@@ -61,10 +56,7 @@ def client_to_okta(client: Client, plaintext_secret: str | None = None, base_url
         oauth_settings["refresh_token"] = {"rotation_type": client.refresh_token_rotation,
                                            "leeway": client.refresh_token_leeway}
 
-    if client.status == ClientStatus.ACTIVE:
-        lifecycle = {"deactivate": _link(f"{api}/lifecycle/deactivate", "POST")}
-    else:
-        lifecycle = {"activate": _link(f"{api}/lifecycle/activate", "POST")}
+    lifecycle = lifecycle_links(api, client.status == ClientStatus.ACTIVE)
     return {
         "id": client.id,
         "name": "oidc_client",
@@ -77,9 +69,9 @@ def client_to_okta(client: Client, plaintext_secret: str | None = None, base_url
         "settings": {"app": {}, "oauthClient": oauth_settings},
         "profile": client.profile,
         "_links": {
-            "self": _link(api, "GET", "PUT", "DELETE"),
-            "users": _link(f"{api}/users", "GET"),
-            "groups": _link(f"{api}/groups", "GET"),
+            "self": link(api, "GET", "PUT", "DELETE"),
+            "users": link(f"{api}/users", "GET"),
+            "groups": link(f"{api}/groups", "GET"),
             **lifecycle,
         },
     }
@@ -89,11 +81,8 @@ def trusted_origin_to_okta(trusted, base_url: str | None = None) -> dict:
     """Okta's `TrustedOrigin` object (REFERENCE §12.1)."""
     from .models import TrustedOriginStatus
 
-    api = f"{(base_url or settings.CASTELLAN_BASE_URL).rstrip('/')}/api/v1/trustedOrigins/{trusted.id}"
-    if trusted.status == TrustedOriginStatus.ACTIVE:
-        lifecycle = {"deactivate": _link(f"{api}/lifecycle/deactivate", "POST")}
-    else:
-        lifecycle = {"activate": _link(f"{api}/lifecycle/activate", "POST")}
+    api = f"{api_base(base_url)}/api/v1/trustedOrigins/{trusted.id}"
+    lifecycle = lifecycle_links(api, trusted.status == TrustedOriginStatus.ACTIVE)
     return {
         "id": trusted.id,
         "name": trusted.name,
@@ -104,5 +93,5 @@ def trusted_origin_to_okta(trusted, base_url: str | None = None) -> dict:
         "createdBy": trusted.created_by or None,
         "lastUpdated": okta_timestamp(trusted.last_updated),
         "lastUpdatedBy": trusted.last_updated_by or None,
-        "_links": {"self": _link(api, "GET", "PUT", "DELETE"), **lifecycle},
+        "_links": {"self": link(api, "GET", "PUT", "DELETE"), **lifecycle},
     }

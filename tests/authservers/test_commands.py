@@ -1,34 +1,18 @@
 """Ops commands for servers, scopes and keys: output, Okta JSON shapes, and failures (exit 1, stderr)."""
 
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from accounts.models import User
 from authservers.management.commands.createscope import Command as CreateScopeCommand
 from authservers.models import AuthorizationServer, KeyStatus, LogEvent, Scope
 from authservers.scope_rules import SYSTEM_SCOPES
 from authservers.services import authserver_create, bootstrap
+from tests.commands import run_command, run_command_failing
 
-
-def run(*args):
-    """Run a command; returns (stdout, stderr)."""
-    out, err = StringIO(), StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def run_failing(*args):
-    """Run a command that must fail; returns (CommandError, stderr)."""
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as excinfo:
-        call_command(*args, stdout=out, stderr=err)
-    assert excinfo.value.returncode == 1
-    assert out.getvalue() == ""
-    return excinfo.value, err.getvalue()
+run = run_command
+run_failing = run_command_failing
 
 
 @pytest.fixture

@@ -1,33 +1,21 @@
 """`createclient --assign-group/--assign-user` and `client_assign`: all-or-nothing, Okta-style failures."""
 
 import json
-from io import StringIO
+from functools import partial
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from accounts.models import Group
 from accounts.services import user_create
 from clients.models import Client
 from clients.services import client_assign, client_create
+from tests.commands import run_command, run_command_failing
 
 SERVICE = ("billing-service", "--grant-types", "client_credentials")
 
 
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command("createclient", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def run_failing(*args):
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as excinfo:
-        call_command("createclient", *args, stdout=out, stderr=err)
-    assert excinfo.value.returncode == 1
-    assert out.getvalue() == ""
-    return excinfo.value, err.getvalue()
+run = partial(run_command, "createclient")
+run_failing = partial(run_command_failing, "createclient")
 
 
 @pytest.fixture

@@ -1,29 +1,16 @@
 """`createclient`: Okta's Apps API JSON, one-time secret, Okta's defaults and failures."""
 
 import json
-from io import StringIO
+from functools import partial
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from clients.models import Client, ClientSecret
 from clients.services import secret_hash
+from tests.commands import run_command, run_command_failing
 
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command("createclient", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def run_failing(*args):
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as excinfo:
-        call_command("createclient", *args, stdout=out, stderr=err)
-    assert excinfo.value.returncode == 1
-    assert out.getvalue() == ""
-    return excinfo.value, err.getvalue()
+run = partial(run_command, "createclient")
+run_failing = partial(run_command_failing, "createclient")
 
 
 @pytest.mark.django_db

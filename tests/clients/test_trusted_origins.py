@@ -2,6 +2,7 @@
 
 import json
 import re
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -13,21 +14,10 @@ from authservers.services import ServiceError
 from clients.models import TrustedOrigin
 from clients.services import trusted_origin_create
 from tests import okta_schema
+from tests.commands import run_command, run_command_failing
 
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command("createtrustedorigin", *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def run_failing(*args):
-    out, err = StringIO(), StringIO()
-    with pytest.raises(CommandError) as excinfo:
-        call_command("createtrustedorigin", *args, stdout=out, stderr=err)
-    assert excinfo.value.returncode == 1
-    assert out.getvalue() == ""
-    return excinfo.value, err.getvalue()
+run = partial(run_command, "createtrustedorigin")
+run_failing = partial(run_command_failing, "createtrustedorigin")
 
 
 @pytest.mark.django_db
