@@ -20,7 +20,7 @@ an account. Time comes in as `now` (seconds since the epoch).
 import hashlib
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,14 +65,8 @@ def login_limits() -> Limits:
 
 def ip_limits() -> Limits:
     # Many people may share one address (an office behind NAT): its own, higher thresholds.
-    return Limits(
-        free_failures=settings.CASTELLAN_SIGNIN_IP_FREE_FAILURES,
-        lockout_failures=settings.CASTELLAN_SIGNIN_IP_LOCKOUT_FAILURES,
-        delay_seconds=settings.CASTELLAN_SIGNIN_DELAY_SECONDS,
-        max_delay_seconds=settings.CASTELLAN_SIGNIN_MAX_DELAY_SECONDS,
-        window_seconds=settings.CASTELLAN_SIGNIN_WINDOW_SECONDS,
-        lockout_seconds=settings.CASTELLAN_SIGNIN_LOCKOUT_SECONDS,
-    )
+    return replace(login_limits(), free_failures=settings.CASTELLAN_SIGNIN_IP_FREE_FAILURES,
+                               lockout_failures=settings.CASTELLAN_SIGNIN_IP_LOCKOUT_FAILURES)
 
 
 def login_subject(login: str) -> str:
