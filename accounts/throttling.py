@@ -66,7 +66,7 @@ def login_limits() -> Limits:
 def ip_limits() -> Limits:
     # Many people may share one address (an office behind NAT): its own, higher thresholds.
     return replace(login_limits(), free_failures=settings.CASTELLAN_SIGNIN_IP_FREE_FAILURES,
-                               lockout_failures=settings.CASTELLAN_SIGNIN_IP_LOCKOUT_FAILURES)
+                   lockout_failures=settings.CASTELLAN_SIGNIN_IP_LOCKOUT_FAILURES)
 
 
 def login_subject(login: str) -> str:
