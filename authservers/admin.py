@@ -79,11 +79,17 @@ class AuthorizationServerChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "access_token_signing_alg" in self.fields:
-            self.fields["access_token_signing_alg"].required = False
+        for name in ("access_token_signing_alg", "token_size_limit"):
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean_access_token_signing_alg(self):
         return self.cleaned_data.get("access_token_signing_alg") or self.instance.access_token_signing_alg
+
+    def clean_token_size_limit(self):
+        # A post without it (an older page, a script) keeps the current limit.
+        value = self.cleaned_data.get("token_size_limit")
+        return self.instance.token_size_limit if value is None else value
 
 
 class ScopeInlineForm(forms.ModelForm):
@@ -152,6 +158,7 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
         ("Issuer", {"fields": ("issuer_mode", "custom_url", "issuer", "metadata_url")}),
         ("Signing keys", {"fields": ("rotation_mode", "access_token_signing_alg", "access_token_signing",
                                      "last_rotated", "next_rotation", "signing_keys_panel")}),
+        ("Tokens", {"fields": ("token_size_limit",)}),
         ("Dates", {"fields": ("created", "last_updated")}),
     )
     readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "next_rotation", "access_token_signing",
