@@ -28,6 +28,7 @@ from .models import (
     IDToken,
     IssuerMode,
     LogEvent,
+    MetadataPublish,
     Org,
     RefreshToken,
     RevokedAccessToken,
@@ -92,13 +93,39 @@ class AuthorizationServerChangeForm(forms.ModelForm):
         return self.instance.token_size_limit if value is None else value
 
 
+# Okta's Add Scope dialog (REFERENCE §9): "User consent" Implicit or Required, and with Required the
+# box "Block services from requesting this scope" (ticked = REQUIRED, unticked = FLEXIBLE).
+BLOCK_SERVICES = "Block services from requesting this scope"
+SCOPE_CONSENT_CHOICES = (
+    (ConsentType.IMPLICIT, "Implicit: users are not asked"),
+    (ConsentType.REQUIRED, f"Required, and {BLOCK_SERVICES} (REQUIRED)"),
+    (ConsentType.FLEXIBLE, "Required, but services may request this scope (FLEXIBLE)"),
+)
+SCOPE_METADATA_CHOICES = (
+    (MetadataPublish.ALL_CLIENTS, "Include in public metadata (listed in the discovery documents)"),
+    (MetadataPublish.NO_CLIENTS, "Not in public metadata"),
+)
+
+
 class ScopeInlineForm(forms.ModelForm):
     class Meta:
         model = Scope
         fields = ("name", "display_name", "description", "consent", "optional", "default", "metadata_publish")
+        labels: ClassVar[dict] = {"display_name": "Display phrase", "consent": "User consent",
+                                  "optional": "Optional", "default": "Set as a default scope",
+                                  "metadata_publish": "Include in public metadata"}
+        help_texts: ClassVar[dict] = {
+            "consent": f"Required asks the user on the consent page. “{BLOCK_SERVICES}” (REQUIRED) also refuses "
+                       "the scope to Client Credentials requests with consent_required; without it (FLEXIBLE) "
+                       "services get the scope with no prompt.",
+            "optional": "The user may leave this scope out on the consent page (needs Required consent).",
+            "default": "Granted when a request names no scope.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["consent"].choices = SCOPE_CONSENT_CHOICES
+        self.fields["metadata_publish"].choices = SCOPE_METADATA_CHOICES
         if self.instance.pk and self.instance.system:
             for field in self.fields.values():
                 field.disabled = True
@@ -114,7 +141,7 @@ class ScopeInlineForm(forms.ModelForm):
         cleaned = super().clean()
         # The same rule scope_create enforces (REFERENCE §3), checked here so it shows on the form.
         if cleaned.get("optional") and cleaned.get("consent") == ConsentType.IMPLICIT:
-            self.add_error("optional", "An optional scope needs consent REQUIRED or FLEXIBLE.")
+            self.add_error("optional", "An optional scope needs consent REQUIRED or FLEXIBLE: choose Required.")
         return cleaned
 
 
@@ -512,8 +539,9 @@ class ClaimForm(forms.ModelForm):
                                   "group_filter_type": "Filter", "always_include_in_token": "Include in ID token: Always"}
         help_texts: ClassVar[dict] = {
             "value": "An expression, e.g. app.profile.team, or for a groups claim the text the filter matches.",
-            "always_include_in_token": "Unticked: only in the ID token of a request without an access token "
-                                       "(\"Userinfo / id_token request\"). Access-token claims are always included.",
+            "always_include_in_token": "Unticked (\"Userinfo / id_token request\"): served by /userinfo, and in the "
+                                       "ID token only when no access token comes with it (response_type=id_token). "
+                                       "Access-token claims are always included.",
         }
 
     def __init__(self, *args, **kwargs):
