@@ -252,3 +252,31 @@ def test_warm_token_request_with_claims_runs_no_sql(client, authserver, scope, t
         response = request_token(client, team_client)
 
     assert verified_claims(client, response.json()["access_token"])["c19"] == "PAYMENTS"
+
+
+def test_introspection_returns_the_custom_claims_of_a_users_access_token(signed_in, authserver, web_app):
+    from .code_flow import exchange, get_code
+
+    add_claim(authserver, "shout", "String.toUpperCase(user.email)")
+    claim_create(server=authserver, name="team", claim_type="IDENTITY", value="'core'")
+    token = exchange(signed_in, web_app, get_code(signed_in, web_app)).json()["access_token"]
+
+    body = post_form(signed_in, endpoint("introspect"), {"token": token},
+                     HTTP_AUTHORIZATION=basic_auth_header(web_app.client_id, web_app.secret)).json()
+
+    assert body["active"] is True and body["username"] == "ada@example.com"
+    assert body["shout"] == "ADA@EXAMPLE.COM"
+    assert "team" not in body  # an IDENTITY claim is not in the access token, so not in its introspection
+
+
+def test_id_token_over_the_size_limit_is_a_server_error_naming_the_claim(signed_in, authserver, web_app):
+    from .code_flow import exchange, get_code
+
+    claim_create(server=authserver, name="b_big", claim_type="IDENTITY", value="'" + "z" * 900 + "'")
+    set_token_size_limit(authserver, 1500)
+
+    body = assert_server_error(exchange(signed_in, web_app, get_code(signed_in, web_app)))
+
+    assert re.fullmatch(r"The ID token would be \d+ bytes, more than the 1500 this server allows; "
+                        r"the 'b_big' claim took it over the limit\.", body["error_description"])
+    assert LogEvent.objects.filter(event_type="app.oauth2.as.evaluate.claim").exists()
