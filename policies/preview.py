@@ -13,7 +13,7 @@ from authservers import claims as claim_rules
 from authservers.claims import SUB_CLAIM
 from authservers.http import okta_error_body
 from authservers.oauth import errors
-from authservers.oauth.access_tokens import build_access_token_claims, new_jti, sign_jwt
+from authservers.oauth.access_tokens import ACCESS_TOKEN_TYPE, build_access_token_claims, new_jti, sign_jwt
 from authservers.oauth.claim_placement import ID_TOKEN, TOKEN, claim_placement
 from authservers.oauth.decisions import check_client_grant, decide
 from authservers.oauth.id_tokens import ID_TOKEN_TYPE, build_id_token_claims
@@ -127,12 +127,13 @@ def _identity_claims(server, scopes: list[str], context) -> tuple[dict, list[dic
     return in_id_token, report
 
 
-def _signed(claims: dict, signing, kind: str, custom: dict, limit: int) -> dict:
-    """Header, size and size error of `claims` once signed; the token itself is thrown away."""
+def _signed(claims: dict, signing, kind: str, custom: dict, limit: int, typ: str = ACCESS_TOKEN_TYPE) -> dict:
+    """Header, size and size error of `claims` once signed, and the signed `token`, which the caller
+    must drop from what it shows (nothing usable leaves a preview)."""
     shown = {"header": None, "payload": claims, "size": None, "maxSize": limit}
     if signing is None:
         return shown
-    token = sign_jwt(claims, signing, typ=ID_TOKEN_TYPE) if kind == "ID token" else sign_jwt(claims, signing)
+    token = sign_jwt(claims, signing, typ=typ)
     shown["header"] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
     shown["size"] = len(token)
     problem = token_size_problem(kind, token, claims, custom, limit)
@@ -173,6 +174,7 @@ def _id_token(server, client, user, scopes: list[str], context, access_token: st
     claims = build_id_token_claims(issuer=issuer, client_id=client.client_id, user_id=user.pk,
                                    idp=org_id or issuer, auth_time=now, now=now, access_token=access_token,
                                    extra=custom, jti=new_jti("ID."))
-    shown = {**_signed(claims, server.signing, "ID token", custom, server.token_size_limit), "claims": report}
+    shown = {**_signed(claims, server.signing, "ID token", custom, server.token_size_limit, typ=ID_TOKEN_TYPE),
+             "claims": report}
     shown.pop("token", None)
     return shown

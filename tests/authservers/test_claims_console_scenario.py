@@ -132,3 +132,20 @@ def test_token_preview_in_the_console_shows_a_failing_claim_and_an_oversized_tok
     assert id_token["size_error"] == (f"The ID token would be {id_token['size']} bytes, more than the 2048 this "
                                       "server allows; the 'padding' claim took it over the limit.")
     assert 'id="id-token-size-error"' in page
+
+
+def test_token_size_limit_is_set_on_the_servers_console_page(console, authserver):
+    page = reverse("admin:authservers_authorizationserver_change", args=[authserver.pk])
+    assert "Token size limit (bytes)" in console.get(page).content.decode()
+
+    refused = console.post(page, server_form_data(authserver, token_size_limit="100000"))
+    assert refused.status_code == 200
+    assert "Ensure this value is less than or equal to 16384." in refused.content.decode()
+
+    assert console.post(page, server_form_data(authserver, token_size_limit="4096")).status_code == 302
+    authserver.refresh_from_db()
+    assert authserver.token_size_limit == 4096
+    # A post without the field (an older page) keeps the limit.
+    assert console.post(page, server_form_data(authserver)).status_code == 302
+    authserver.refresh_from_db()
+    assert authserver.token_size_limit == 4096
