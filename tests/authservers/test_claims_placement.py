@@ -3,6 +3,8 @@
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from authservers.claims import compile_claim
 from authservers.oauth.claim_placement import (
@@ -127,3 +129,29 @@ def test_unknown_response_types_are_refused(response_type):
 def test_unknown_endpoint_is_refused():
     with pytest.raises(ValueError, match="endpoint"):
         tokens_issued(at="introspect", granted_scopes=SCOPES)
+
+
+@given(words=st.sets(st.sampled_from(["code", "token", "id_token"]), min_size=1),
+       scopes=st.sets(st.sampled_from(["openid", "email", "profile", "orders:read"])),
+       claim_type=st.sampled_from(["RESOURCE", "IDENTITY"]), always=st.booleans(),
+       value_type=st.sampled_from(["EXPRESSION", "GROUPS", "SYSTEM"]),
+       conditions=st.sets(st.sampled_from(["email", "orders:read"])), at=st.sampled_from([AUTHORIZE, TOKEN]))
+def test_placement_invariants(words, scopes, claim_type, always, value_type, conditions, at):
+    from authservers.claims import CompiledClaim
+
+    subject = CompiledClaim(name="c", claim_type=claim_type, conditions=frozenset(conditions), evaluator=None,
+                            value_type=value_type, always_include_in_token=always)
+    response_type = " ".join(sorted(words))
+    places = claim_placement(subject, granted_scopes=scopes, at=at, response_type=response_type)
+    issued = tokens_issued(at=at, granted_scopes=scopes, response_type=response_type)
+
+    assert places <= issued | {USERINFO}  # a claim only goes in a token the response issues
+    if conditions and not conditions & scopes:
+        assert places == frozenset()
+    elif claim_type == "RESOURCE":
+        assert places == issued & {ACCESS_TOKEN}
+    else:
+        assert ACCESS_TOKEN not in places
+        assert (USERINFO in places) == (ACCESS_TOKEN in issued)  # /userinfo ignores alwaysIncludeInToken
+        if ID_TOKEN in issued and ACCESS_TOKEN not in issued:
+            assert ID_TOKEN in places  # a fat ID token carries every IDENTITY claim of the scopes
