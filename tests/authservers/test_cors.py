@@ -13,7 +13,7 @@ from tests.helpers import assert_json, assert_oauth_error, basic_auth_header, en
 
 from .code_flow import VERIFIER, exchange, get_code
 from .conftest import REDIRECT_URI
-from .test_runtime_cache import served_from_memory
+from .test_runtime_cache import _separate_connection, poll, served_from_memory
 
 APP_ORIGIN = "https://app.example.com"  # the origin of the code-flow fixtures' redirect URI
 TRUSTED = "https://dashboard.example.org"
@@ -99,6 +99,18 @@ def test_changes_reach_the_origin_cache_at_once(client, authserver):
     assert_no_cors(client.get(endpoint("keys"), HTTP_ORIGIN=TRUSTED))
     TrustedOrigin.objects.filter(pk=origin.pk).first().delete()
     assert_no_cors(client.get(endpoint("keys"), HTTP_ORIGIN=TRUSTED))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_trusted_origin_added_by_another_process_is_allowed_within_a_second(client, authserver, trusted):
+    assert served_from_memory(lambda: client.get(endpoint("keys"), HTTP_ORIGIN=TRUSTED))
+    with _separate_connection() as other:
+        other.execute("UPDATE clients_trustedorigin SET origin = 'https://new.example.org' WHERE id = %s",
+                      [trusted.pk])
+        other.execute("SELECT pg_notify('castellan_config', %s)", [f"trusted_origin:{trusted.pk}"])
+        other.commit()
+    assert poll(lambda: "Access-Control-Allow-Origin" not in client.get(endpoint("keys"), HTTP_ORIGIN=TRUSTED))
+    assert_cors(client.get(endpoint("keys"), HTTP_ORIGIN="https://new.example.org"), "https://new.example.org")
 
 
 def test_no_origin_no_cors_headers(client, authserver, trusted):
