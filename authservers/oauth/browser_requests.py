@@ -3,7 +3,7 @@
 Code running in a page cannot keep a secret, so a browser may only redeem an authorization code
 with PKCE (or, for the refresh-token work, a refresh token), and only from an origin the org
 trusts: a trusted origin with the CORS scope or the origin of one of the client's redirect URIs.
-Plain functions over strings; the token view calls `check` before anything else runs.
+Plain functions over strings; the token view calls `check` before oauthlib sees the request.
 """
 
 from . import errors
