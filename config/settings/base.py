@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.OktaRequestIdMiddleware",
+    "authservers.cors.CorsMiddleware",
     "authservers.middleware.OAuthRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
