@@ -109,19 +109,24 @@ class StrictBooleanField(serializers.BooleanField):
 class StrictDictField(serializers.DictField):
     """A JSON object of at most `max_bytes` when serialized."""
 
-    default_error_messages = {"too_big": "Must be at most {max_bytes} bytes of JSON."}
+    default_error_messages = {"too_big": "Must be at most {max_bytes} bytes of JSON.",
+                              "nul": "Must not contain NUL characters."}
 
     def __init__(self, *args, max_bytes: int = 16 * 1024, **kwargs):
         self.max_bytes = max_bytes
         super().__init__(*args, **kwargs)
 
     def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        self.check_storable(value)
+        return value
+
+    def check_storable(self, value) -> None:
+        """Small enough, and free of NUL, which PostgreSQL's jsonb cannot hold."""
         import json
 
-        value = super().to_internal_value(data)
         encoded = json.dumps(value)
         if len(encoded) > self.max_bytes:
             self.fail("too_big", max_bytes=self.max_bytes)
         if "\\u0000" in encoded:
-            self.fail("invalid")
-        return value
+            self.fail("nul")

@@ -34,7 +34,7 @@ class ProfileInput(StrictDictField):
     """Okta's user profile: login and email required, firstName and lastName optional, custom attributes."""
 
     def to_internal_value(self, data):
-        profile = super().to_internal_value(data)
+        profile = serializers.DictField.to_internal_value(self, data)
         errors = {}
         for name, limit in BASE_PROFILE.items():
             value = profile.get(name)
@@ -64,6 +64,7 @@ class ProfileInput(StrictDictField):
                 errors[name[:100]] = problem
         if errors:
             raise serializers.ValidationError(errors)
+        self.check_storable(profile)
         return profile
 
 
