@@ -73,7 +73,12 @@ def _dotted(errors, prefix: str = "") -> list[str]:
     if isinstance(errors, dict):
         out = []
         for key, value in errors.items():
-            name = prefix if key == "non_field_errors" else (f"{prefix}.{key}" if prefix else str(key))
+            if key == "non_field_errors":
+                name = prefix
+            elif isinstance(key, int):  # a list item: DRF keys its errors by index
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out += _dotted(value, name)
         return out
     if isinstance(errors, list):

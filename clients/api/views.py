@@ -119,7 +119,8 @@ class AppUserListApi(APIView):
         client = _app_or_404(app_id)
         data = validated(s.AppUserInput, request.data)
         user = get_or_404(User.objects.all(), data["id"], "User")
-        services.client_assign(client=client, users=[user], actor=actor(request))
+        if not client.assigned_users.filter(pk=user.pk).exists():
+            services.client_assign(client=client, users=[user], actor=actor(request))
         return Response(app_user_to_okta(client, user, "USER", base_url(request)))
 
 
