@@ -176,9 +176,9 @@ def search_term(request) -> str | None:
     return q or None
 
 
-def filtered(request, queryset, attributes: dict[str, Attribute]):
-    """`queryset` narrowed by the request's `filter`, if any."""
-    text = request.query_params.get("filter")
+def filtered(request, queryset, attributes: dict[str, Attribute], parameter: str = "filter"):
+    """`queryset` narrowed by the request's `filter` (or another parameter holding an expression), if any."""
+    text = request.query_params.get(parameter)
     if text is None or text == "":
         return queryset
     return queryset.filter(parse_filter(text, attributes))

@@ -69,8 +69,10 @@ class UserListApi(APIView):
             # Okta: `q` matches the start of firstName, lastName or email (and login here).
             queryset = queryset.filter(Q(first_name__istartswith=q) | Q(last_name__istartswith=q)
                                        | Q(email__istartswith=q) | Q(login__istartswith=q))
-        if request.query_params.get("filter"):
+        if request.query_params.get("filter") or request.query_params.get("search"):
+            # Okta's `search` takes the same expressions (with more operators Castellan does not offer).
             queryset = filtered(request, queryset, USER_FILTER)
+            queryset = filtered(request, queryset, USER_FILTER, parameter="search")
         elif not q:
             # Okta: a plain list leaves out DEPROVISIONED users; a filter can ask for them.
             queryset = queryset.exclude(status=UserStatus.DEPROVISIONED)
