@@ -197,11 +197,22 @@ def _group_name(name: str, instance: Group | None = None) -> str:
     return name
 
 
+def _save_group(group: Group) -> None:
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:  # the same name saved concurrently
+        raise DirectoryError("name: An object with this field already exists in the current organization",
+                             "name") from None
+
+
 @transaction.atomic
 def group_create(*, name: str, description: str = "", actor: dict | None = None) -> Group:
     """Create an OKTA_GROUP; names are unique without regard to case."""
-    group = Group.objects.create(name=_group_name(name), description=(description or "").strip(),
-                                 type=GroupType.OKTA_GROUP)
+    group = Group(name=_group_name(name), description=(description or "").strip(), type=GroupType.OKTA_GROUP)
+    _save_group(group)
     _emit("group.lifecycle.create", "Create Okta group", [_group_target(group)], actor)
     return group
 
@@ -212,7 +223,7 @@ def group_replace(*, group: Group, name: str, description: str = "", actor: dict
     _built_in_is_read_only(locked)
     before = (locked.name, locked.description)
     locked.name, locked.description = _group_name(name, locked), (description or "").strip()
-    locked.save()
+    _save_group(locked)
     if before != (locked.name, locked.description):
         _emit("group.profile.update", "Update Okta group profile", [_group_target(locked)], actor)
     return locked

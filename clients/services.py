@@ -4,7 +4,7 @@ import base64
 import hashlib
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from authservers import crypto, systemlog
 from authservers.services import ServiceError
@@ -72,7 +72,12 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
     except ClientValidationError as exc:
         raise ServiceError(str(exc), exc.field) from exc
     client.client_id = _checked_client_id(client_id) if client_id else client.id
-    client.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            client.save(force_insert=True)
+    except IntegrityError:  # the same client_id created concurrently
+        raise ServiceError("client_id: An object with this field already exists in the current organization",
+                           "client_id") from None
     plaintext = None
     if client.uses_secret:
         _, plaintext = client_secret_add(client=client, secret=client_secret)

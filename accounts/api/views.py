@@ -47,6 +47,14 @@ def user_or_404(key: str) -> User:
     return user
 
 
+def _manageable(request, user: User) -> User:
+    """`user`, if the acting admin may change it: only a superuser changes a superuser (password, status...)."""
+    if user.is_superuser and not request.user.is_superuser:
+        raise OktaAPIError("E0000006", "You do not have permission to perform the requested action", 403,
+                           ["Only a superuser can change a superuser."])
+    return user
+
+
 def group_or_404(group_id: str) -> Group:
     return get_or_404(Group.objects.all(), group_id, "UserGroup")
 
@@ -99,13 +107,13 @@ class UserDetailApi(APIView):
         return _user(request, user_or_404(user_id))
 
     def put(self, request, user_id):
-        user = user_or_404(user_id)
+        user = _manageable(request, user_or_404(user_id))
         kwargs = s.UserInput.service_kwargs(validated(s.UserInput, request.data))
         user = services.user_replace(user=user, **kwargs, actor=actor(request))
         return _user(request, user)
 
     def delete(self, request, user_id):
-        user = user_or_404(user_id)
+        user = _manageable(request, user_or_404(user_id))
         if user.pk == request.user.pk:
             raise OktaAPIError("E0000006", "You do not have permission to perform the requested action", 403,
                                ["An admin cannot delete or deactivate the user they act as."])
@@ -119,7 +127,7 @@ class UserLifecycleApi(APIView):
     operation = None
 
     def post(self, request, user_id):
-        user = user_or_404(user_id)
+        user = _manageable(request, user_or_404(user_id))
         if self.operation in ("deactivate", "suspend") and user.pk == request.user.pk:
             raise OktaAPIError("E0000006", "You do not have permission to perform the requested action", 403,
                                [f"An admin cannot {self.operation} the user they act as."])

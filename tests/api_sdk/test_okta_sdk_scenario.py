@@ -59,6 +59,18 @@ def create_oidc_app(sdk, state):
     state["app"] = fetched
 
 
+def rename_app(sdk, state):
+    """A whole-object round trip: the SDK sends back what it read, with one change."""
+    app = state["app"]
+    app.label = "Payments Portal (EU)"
+    replaced = sdk.ok(sdk.client.replace_application(app.id, app))
+    assert replaced.label == "Payments Portal (EU)" and replaced.id == app.id
+    assert replaced.settings.oauth_client.grant_types == app.settings.oauth_client.grant_types
+    listed = sdk.ok(sdk.client.list_applications(q="Payments"))
+    assert [item.id for item in listed] == [app.id]
+    state["app"] = replaced
+
+
 def create_group(sdk, state):
     group = sdk.ok(sdk.client.add_group(AddGroupRequest(
         profile=OktaUserGroupProfile(name="Payments Admins", description="Can use the portal"))))
@@ -95,6 +107,7 @@ SCENARIO = [
     create_authorization_server,
     create_scope,
     create_oidc_app,
+    rename_app,
     create_group,
     assign_group_to_app,
     rotate_server_keys,

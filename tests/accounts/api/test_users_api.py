@@ -269,3 +269,16 @@ def test_users_api_needs_a_staff_token(request, fixture, status, code):
 @pytest.mark.django_db
 def test_bad_activate_flag_is_E0000001(api):
     assert_okta_error(api.post(f"{URL}?activate=maybe", NEW_USER, format="json"), 400, "E0000001")
+
+
+@pytest.mark.django_db
+def test_only_a_superuser_may_change_a_superuser(api):
+    root = _make("root@example.org", is_staff=True, is_superuser=True)
+    body = {"profile": {"login": "root@example.org", "email": "root@example.org"},
+            "credentials": {"password": {"value": "Taken-Over-Password-1"}}}
+    assert_okta_error(api.put(f"{URL}/{root.pk}", body, format="json"), 403, "E0000006")
+    assert_okta_error(api.post(f"{URL}/{root.pk}/lifecycle/suspend"), 403, "E0000006")
+    assert_okta_error(api.delete(f"{URL}/{root.pk}"), 403, "E0000006")
+    root.refresh_from_db()
+    assert root.status == UserStatus.ACTIVE and not root.check_password("Taken-Over-Password-1")
+    assert api.get(f"{URL}/{root.pk}").status_code == 200
