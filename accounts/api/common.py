@@ -92,14 +92,24 @@ def _dotted(errors, prefix: str = "") -> list[str]:
 class StrictCharField(serializers.CharField):
     """A string field that refuses numbers and booleans instead of turning them into text, and NUL."""
 
-    default_error_messages = {"not_string": "Must be a string.", "nul": "Must not contain NUL characters."}
+    default_error_messages = {"not_string": "Must be a string.",
+                              "bad_text": "Must be valid Unicode text without NUL characters."}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_string")
-        if "\x00" in data:
-            self.fail("nul")
+        if "\x00" in data or not storable_text(data):
+            self.fail("bad_text")
         return super().to_internal_value(data)
+
+
+def storable_text(text: str) -> bool:
+    """Whether PostgreSQL can store `text`: valid UTF-8 (JSON's \\ud800 escapes decode to lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -115,7 +125,8 @@ class StrictDictField(serializers.DictField):
     """A JSON object of at most `max_bytes` when serialized."""
 
     default_error_messages = {"too_big": "Must be at most {max_bytes} bytes of JSON.",
-                              "nul": "Must not contain NUL characters."}
+                              "nul": "Must not contain NUL characters.",
+                              "unstorable": "Must hold only finite numbers and valid Unicode text."}
 
     def __init__(self, *args, max_bytes: int = 16 * 1024, **kwargs):
         self.max_bytes = max_bytes
@@ -127,10 +138,16 @@ class StrictDictField(serializers.DictField):
         return value
 
     def check_storable(self, value) -> None:
-        """Small enough, and free of NUL, which PostgreSQL's jsonb cannot hold."""
+        """Small enough, and free of what PostgreSQL's jsonb cannot hold (NUL, NaN, lone surrogates)."""
         import json
 
-        encoded = json.dumps(value)
+        try:
+            # jsonb holds neither NaN nor Infinity nor lone surrogates.
+            encoded = json.dumps(value, allow_nan=False)
+        except ValueError:
+            self.fail("unstorable")
+        if not storable_text(json.dumps(value, ensure_ascii=False)):
+            self.fail("unstorable")
         if len(encoded) > self.max_bytes:
             self.fail("too_big", max_bytes=self.max_bytes)
         if "\\u0000" in encoded:

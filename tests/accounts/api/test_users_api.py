@@ -282,3 +282,13 @@ def test_only_a_superuser_may_change_a_superuser(api):
     root.refresh_from_db()
     assert root.status == UserStatus.ACTIVE and not root.check_password("Taken-Over-Password-1")
     assert api.get(f"{URL}/{root.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ['"login": "\\ud800@example.org", "email": "a@example.org"',
+                                 '"login": "a@example.org", "email": "a@example.org", "size": 1e999',
+                                 '"login": "a@example.org", "email": "a@example.org", "nick": "\\udfff"'])
+@pytest.mark.django_db
+def test_profiles_postgres_cannot_store_are_client_errors(api, raw):
+    response = api.post(URL, '{"profile": {' + raw + "}}", content_type="application/json")
+    assert_okta_error(response, 400, "E0000001")
+    assert not User.objects.filter(login="a@example.org").exists()

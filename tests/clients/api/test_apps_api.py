@@ -259,3 +259,23 @@ def test_apps_api_needs_a_staff_token(request, fixture, status, code):
     assert_okta_error(client.get(URL), status, code)
     assert_okta_error(client.post(URL, WEB_APP, format="json"), status, code)
     assert not Client.objects.exists()
+
+
+@pytest.mark.parametrize("raw, field", [
+    ('"label": "\\ud800"', "label"),
+    ('"label": "ok", "profile": {"n": 1e400}', "profile"),
+    ('"label": "ok", "profile": {"s": "\\udfff"}', "profile"),
+])
+@pytest.mark.django_db
+def test_text_and_numbers_postgres_cannot_store_are_E0000001(api, raw, field):
+    settings = '"settings": {"oauthClient": {"grant_types": ["client_credentials"]}}'
+    response = api.post(URL, "{" + raw + ", " + settings + "}", content_type="application/json")
+    error = assert_okta_error(response, 400, "E0000001")
+    assert error["errorSummary"] == f"Api validation failed: {field}"
+    assert not Client.objects.exists()
+
+
+@pytest.mark.django_db
+def test_nan_literals_are_not_json(api):
+    body = '{"label": "ok", "profile": {"n": NaN}, "settings": {"oauthClient": {"grant_types": ["client_credentials"]}}}'
+    assert_okta_error(api.post(URL, body, content_type="application/json"), 400, "E0000003")
