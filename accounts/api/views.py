@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from config.api import OktaAPIError, not_found
 
-from .. import services
+from .. import api_services, services
 from ..models import Group, GroupType, User, UserStatus
 from ..presenters import group_to_okta, user_to_okta
 from . import serializers as s
@@ -96,7 +96,7 @@ class UserListApi(APIView):
                                         status=UserStatus.ACTIVE if activate else UserStatus.STAGED)
             for group in groups:
                 if not group.is_built_in:  # every user is in Everyone already
-                    services.group_membership_set(group=group, user=user, member=True, actor=actor(request))
+                    api_services.group_membership_set(group=group, user=user, member=True, actor=actor(request))
         return _user(request, user)
 
 
@@ -109,7 +109,7 @@ class UserDetailApi(APIView):
     def put(self, request, user_id):
         user = _manageable(request, user_or_404(user_id))
         kwargs = s.UserInput.service_kwargs(validated(s.UserInput, request.data))
-        user = services.user_replace(user=user, **kwargs, actor=actor(request))
+        user = api_services.user_replace(user=user, **kwargs, actor=actor(request))
         return _user(request, user)
 
     def delete(self, request, user_id):
@@ -117,7 +117,7 @@ class UserDetailApi(APIView):
         if user.pk == request.user.pk:
             raise OktaAPIError("E0000006", "You do not have permission to perform the requested action", 403,
                                ["An admin cannot delete or deactivate the user they act as."])
-        services.user_delete(user=user, actor=actor(request))
+        api_services.user_delete(user=user, actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,8 +132,8 @@ class UserLifecycleApi(APIView):
             raise OktaAPIError("E0000006", "You do not have permission to perform the requested action", 403,
                                [f"An admin cannot {self.operation} the user they act as."])
         try:
-            services.user_lifecycle(user=user, operation=self.operation, actor=actor(request))
-        except services.UserLifecycleError as exc:
+            api_services.user_lifecycle(user=user, operation=self.operation, actor=actor(request))
+        except api_services.UserLifecycleError as exc:
             if exc.code == "E0000016":
                 raise OktaAPIError(exc.code, exc.message, 403) from None
             raise OktaAPIError("E0000001", f"Api validation failed: {self.operation}", 400, [exc.message]) from None
@@ -154,7 +154,7 @@ class GroupListApi(APIView):
 
     def post(self, request):
         data = validated(s.GroupInput, request.data)
-        group = services.group_create(**s.GroupInput.service_kwargs(data), actor=actor(request))
+        group = api_services.group_create(**s.GroupInput.service_kwargs(data), actor=actor(request))
         return _group(request, group)
 
 
@@ -167,11 +167,11 @@ class GroupDetailApi(APIView):
     def put(self, request, group_id):
         group = group_or_404(group_id)
         data = validated(s.GroupInput, request.data)
-        group = services.group_replace(group=group, **s.GroupInput.service_kwargs(data), actor=actor(request))
+        group = api_services.group_replace(group=group, **s.GroupInput.service_kwargs(data), actor=actor(request))
         return _group(request, group)
 
     def delete(self, request, group_id):
-        services.group_delete(group=group_or_404(group_id), actor=actor(request))
+        api_services.group_delete(group=group_or_404(group_id), actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -189,11 +189,11 @@ class GroupUserApi(APIView):
     def put(self, request, group_id, user_id):
         group = group_or_404(group_id)
         user = get_or_404(User.objects.all(), user_id, "User")
-        services.group_membership_set(group=group, user=user, member=True, actor=actor(request))
+        api_services.group_membership_set(group=group, user=user, member=True, actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def delete(self, request, group_id, user_id):
         group = group_or_404(group_id)
         user = get_or_404(User.objects.all(), user_id, "User")
-        services.group_membership_set(group=group, user=user, member=False, actor=actor(request))
+        api_services.group_membership_set(group=group, user=user, member=False, actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

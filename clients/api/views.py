@@ -13,7 +13,7 @@ from accounts.models import Group, User
 from authservers.services import ServiceError
 from config.api import OktaAPIError, not_found
 
-from .. import services
+from .. import api_services, services
 from ..models import Client, ClientStatus
 from ..presenters import app_group_to_okta, app_user_to_okta, client_to_okta
 from . import serializers as s
@@ -74,16 +74,16 @@ class AppDetailApi(APIView):
         if credentials.get("client_id") not in (None, client.client_id):
             raise OktaAPIError("E0000001", "Api validation failed: credentials.oauthClient.client_id", 400,
                                ["credentials.oauthClient.client_id: The client_id cannot be changed."])
-        client, secret = services.client_replace(client=client, **s.ApplicationInput.service_kwargs(data),
+        client, secret = api_services.client_replace(client=client, **s.ApplicationInput.service_kwargs(data),
                                                  actor=actor(request))
         return _app(request, client, secret)
 
     def delete(self, request, app_id):
         client = _app_or_404(app_id)
         try:
-            services.client_delete(client=client, actor=actor(request))
+            api_services.client_delete(client=client, actor=actor(request))
         except ServiceError as exc:
-            if exc.code != services.APP_DELETE_FORBIDDEN:
+            if exc.code != api_services.APP_DELETE_FORBIDDEN:
                 raise
             # Okta: E0000056 "Delete application forbidden." (403) for an app that is still active.
             raise OktaAPIError(exc.code, "Delete application forbidden.", 403, [exc.message]) from None
@@ -96,7 +96,7 @@ class AppLifecycleApi(APIView):
     target_status = None
 
     def post(self, request, app_id):
-        services.client_set_status(client=_app_or_404(app_id), status=self.target_status, actor=actor(request))
+        api_services.client_set_status(client=_app_or_404(app_id), status=self.target_status, actor=actor(request))
         return Response({})
 
 
@@ -138,7 +138,7 @@ class AppUserApi(APIView):
     def delete(self, request, app_id, user_id):
         client = _app_or_404(app_id)
         user = get_or_404(client.assigned_users.all(), user_id, "AppUser")
-        services.client_unassign(client=client, users=[user], actor=actor(request))
+        api_services.client_unassign(client=client, users=[user], actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -170,5 +170,5 @@ class AppGroupApi(APIView):
     def delete(self, request, app_id, group_id):
         client = _app_or_404(app_id)
         group = get_or_404(client.assigned_groups.all(), group_id, "ApplicationGroupAssignment")
-        services.client_unassign(client=client, groups=[group], actor=actor(request))
+        api_services.client_unassign(client=client, groups=[group], actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
