@@ -40,3 +40,20 @@ def test_okta_sdk_runs_a_user_through_its_lifecycle(sdk):
     sdk.ok(sdk.client.delete_user(user.id))
     _, response, error = sdk.run(sdk.client.get_user(user.id))
     assert error is not None and response.status == 404
+
+
+def test_okta_sdk_pages_through_groups_with_the_link_header(sdk):
+    from okta.pagination import PaginationHelper
+
+    made = [sdk.ok(sdk.client.add_group(AddGroupRequest(profile=OktaUserGroupProfile(name=f"Team {n}")))).id
+            for n in range(5)]
+    seen, after, pages = [], None, 0
+    while True:
+        groups, response, error = sdk.run(sdk.client.list_groups(q="Team", limit=2, after=after))
+        assert error is None, error
+        seen += [group.id for group in groups]
+        pages += 1
+        after = PaginationHelper.extract_next_cursor(response.headers)
+        if after is None:
+            break
+    assert seen == made and pages == 3
