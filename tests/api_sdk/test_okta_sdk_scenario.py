@@ -96,6 +96,8 @@ def rotate_server_keys(sdk, state):
 
 def deactivate_and_delete_app(sdk, state):
     app_id = state["app"].id
+    error = sdk.run(sdk.client.delete_application(app_id))[-1]
+    assert error.status == 403 and error.error_code == "E0000056"  # Okta: only an inactive app is deleted
     sdk.ok(sdk.client.deactivate_application(app_id))
     assert sdk.ok(sdk.client.get_application(app_id)).status == "INACTIVE"
     sdk.ok(sdk.client.delete_application(app_id))
