@@ -131,7 +131,10 @@ def test_oversized_body_is_refused_without_a_server_error(api, settings):
 @pytest.mark.django_db
 def test_get_by_id_or_login(api):
     user = _make("ada@example.org")
-    assert api.get(f"{URL}/{user.pk}").json()["id"] == user.pk
+    body = api.get(f"{URL}/{user.pk}").json()
+    _assert_user_shape(body)
+    assert_shape(body["profile"], "UserProfile")  # no custom attributes: only Okta's base profile
+    assert body["id"] == user.pk
     assert api.get(f"{URL}/ADA@example.org").json()["id"] == user.pk
     assert 200 in response_codes("getUser")
 
