@@ -9,8 +9,13 @@ from django.db import transaction
 from authservers import crypto, systemlog
 from authservers.services import ServiceError
 
-from .models import ApplicationType, Client, ClientSecret, SecretStatus
-from .validation import ClientValidationError, default_application_type, default_response_types
+from .models import DEFAULT_REFRESH_TOKEN_LEEWAY, ApplicationType, Client, ClientSecret, SecretStatus
+from .validation import (
+    ClientValidationError,
+    default_application_type,
+    default_refresh_token_rotation,
+    default_response_types,
+)
 
 MIN_SECRET_LENGTH = 32
 MAX_SECRETS = 2
@@ -47,9 +52,12 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
                   post_logout_redirect_uris: list[str] = (), response_types: list[str] | None = None,
                   consent_method: str = "TRUSTED", pkce_required: bool | None = None,
                   profile: dict | None = None, client_secret: str | None = None, status: str = "ACTIVE",
-                  actor: dict | None = None) -> tuple[Client, str | None]:
+                  actor: dict | None = None, refresh_token_rotation: str | None = None,
+                  refresh_token_leeway: int | None = None) -> tuple[Client, str | None]:
     """Create an app; returns it with its plaintext secret (shown once), or None for public clients."""
     application_type = application_type or default_application_type(grant_types)
+    if refresh_token_rotation is None:
+        refresh_token_rotation = default_refresh_token_rotation(application_type, token_endpoint_auth_method)
     if pkce_required is None:
         pkce_required = application_type in (ApplicationType.BROWSER, ApplicationType.NATIVE) or \
             token_endpoint_auth_method == "none"
@@ -60,6 +68,8 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
         response_types=list(response_types) if response_types is not None
         else default_response_types(application_type, grant_types),
         consent_method=consent_method, pkce_required=pkce_required, profile=profile or {}, status=status,
+        refresh_token_rotation=refresh_token_rotation,
+        refresh_token_leeway=DEFAULT_REFRESH_TOKEN_LEEWAY if refresh_token_leeway is None else refresh_token_leeway,
     )
     try:
         client.clean()

@@ -4,10 +4,11 @@ import json
 import time
 
 from django.conf import settings
+from oauthlib.oauth2 import BearerToken
 
 from .. import claims as claim_rules
 from .. import systemlog
-from . import errors
+from . import errors, refresh
 from .access_tokens import build_access_token_claims, new_jti, sign_jwt
 from .id_tokens import build_id_token_claims, sign_id_token
 from .validator import issuer_of, server_of
@@ -93,6 +94,24 @@ def generate_access_token(request, refresh_token=False) -> str:
         systemlog.emit_deferred(_claim_failed_event, server, client, request.scopes, exc)
         raise exc
     return token
+
+
+class CastellanBearerToken(BearerToken):
+    """oauthlib's bearer token, with a refresh token only where Okta gives one (REFERENCE §6.3)."""
+
+    def create_token(self, request, refresh_token=False, **kwargs):
+        if refresh_token and request.grant_type != "refresh_token":
+            refresh_token = refresh.wants_refresh_token(request.scopes, request.client,
+                                                        getattr(request, "user", None))
+        return super().create_token(request, refresh_token=refresh_token, **kwargs)
+
+
+def generate_refresh_token(request) -> str:
+    """oauthlib `refresh_token_generator`: a new family's first token, or the successor of the one
+    presented (the same value for every request presenting it: see oauth.refresh)."""
+    if request.grant_type == "refresh_token":
+        return refresh.successor_token(request.refresh_token)
+    return refresh.new_refresh_token()
 
 
 def add_id_token(token: dict, token_handler, request) -> dict:
