@@ -200,9 +200,10 @@ def _save_refresh_token(token: dict, request) -> None:
     access_expires = now + timedelta(seconds=int(token.get("expires_in", 0)))
     redemption = getattr(request, "castellan_refresh", None)
     if redemption is None:
+        auth_time = getattr(request, "castellan_auth_time", None) or int(now.timestamp())
         refresh_services.family_start(
             server_id=server_of(request).id, client_pk=request.client.id, user=request.user, scopes=request.scopes,
-            grant_type=request.grant_type, auth_time=request.castellan_auth_time, decision=request.castellan_decision,
+            grant_type=request.grant_type, auth_time=auth_time, decision=request.castellan_decision,
             token=token["refresh_token"], access_jti=request.access_token_jti, access_expires=access_expires, now=now)
         issued = True
     else:
