@@ -70,8 +70,10 @@ def refresh_token_redeem(*, server, client, token: str, now: datetime) -> rules.
     if found is None or found.application_id != client.id:
         raise errors.InvalidGrant(rules.REFRESH_TOKEN_INVALID)
     # One refresh per family at a time: concurrent ones wait here, then see what the first one did.
-    family = RefreshTokenFamily.objects.select_for_update().select_related("user").get(pk=found.family_id)
-    record = RefreshToken.objects.get(pk=found.pk)
+    family = RefreshTokenFamily.objects.select_for_update().select_related("user").filter(pk=found.family_id).first()
+    record = RefreshToken.objects.filter(pk=found.pk).first()
+    if family is None or record is None:  # deleted by housekeeping meanwhile
+        raise errors.InvalidGrant(rules.REFRESH_TOKEN_INVALID)
     successor = RefreshToken.objects.filter(previous=record).first()
     state = rules.TokenState(
         revoked=record.revoked is not None, rotated=record.rotated,

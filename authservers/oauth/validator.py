@@ -125,7 +125,12 @@ class CastellanValidator(OAuth2Validator):
         return request.castellan_refresh.original_scopes
 
     def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
-        """Called only when the request asks for a scope the grant did not have: Okta's refusal."""
+        """Called only when the request asks for a scope the grant did not have: Okta's refusal.
+
+        oauthlib reads a blank `scope` as [""]; that asks for nothing new (the original scopes apply).
+        """
+        if not any(request_scopes):
+            return True
         raise errors.AccessDenied(refresh_rules.SCOPES_NOT_GRANTED, status_code=400)
 
     def validate_refresh_policy(self, request):
@@ -133,6 +138,12 @@ class CastellanValidator(OAuth2Validator):
         from ..code_services import user_group_ids
 
         family = request.castellan_refresh.family
+        original = request.castellan_refresh.original_scopes
+        # A blank `scope` (say, only spaces) means "as before", never the server's default scopes.
+        requested = [scope for scope in request.scopes or () if scope] or original
+        if not set(requested) <= set(original):
+            raise errors.AccessDenied(refresh_rules.SCOPES_NOT_GRANTED, status_code=400)
+        request.scopes = requested
         server = server_of(request)
         try:
             decision = decisions.decide(server, request.client, family.grant_type, request.scopes,

@@ -9,7 +9,7 @@ from accounts.models import UserStatus
 from authservers.models import LogEvent, RefreshToken, RefreshTokenFamily, RevokedAccessToken
 from authservers.oauth import refresh as rules
 from policies.models import PolicyRule
-from tests.helpers import assert_oauth_error
+from tests.helpers import assert_oauth_error, endpoint
 
 from .code_flow import exchange, get_code, verified
 from .refresh_flow import introspect, refresh, refresh_app, revoke, sign_in_tokens
@@ -239,6 +239,16 @@ def test_narrower_scope_is_granted_and_the_family_keeps_the_original(signed_in, 
     assert again["scope"] == "openid profile offline_access" and "id_token" in again
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_blank_scope_means_the_original_scopes_not_the_defaults(signed_in, authserver, static_app, blank):
+    from authservers.models import Scope
+
+    Scope.objects.filter(server=authserver, name="email").update(default=True)
+    first = sign_in_tokens(signed_in, static_app)
+    body = refresh(signed_in, static_app, first["refresh_token"], scope=blank).json()
+    assert body["scope"] == "openid offline_access"
+
+
 def test_wider_scope_is_denied_with_oktas_error(signed_in, authserver, static_app):
     first = sign_in_tokens(signed_in, static_app)
     response = refresh(signed_in, static_app, first["refresh_token"], scope="openid offline_access profile")
@@ -380,6 +390,8 @@ def test_revoking_a_refresh_token_revokes_its_family_and_access_tokens(signed_in
         assert introspect(signed_in, static_app, token) == {"active": False}
     assert_oauth_error(refresh(signed_in, static_app, first["refresh_token"]), 400, "invalid_grant")
     assert RefreshTokenFamily.objects.get().revoked_reason == "revoked"
+    userinfo = signed_in.get(endpoint("userinfo"), HTTP_AUTHORIZATION=f"Bearer {second['access_token']}")
+    assert userinfo.status_code == 401
 
 
 def test_revoking_an_access_token_leaves_the_refresh_token(signed_in, authserver, static_app):
