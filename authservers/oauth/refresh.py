@@ -123,7 +123,7 @@ class Redemption:
 
 
 class FamilyEnded(Exception):
-    """Raised inside the refresh transaction; the grant revokes the family once it has rolled back."""
+    """Raised inside the refresh transaction: the grant revokes the family, then refuses the request."""
 
     def __init__(self, family_id, reason: str):
         super().__init__(reason)
@@ -145,9 +145,10 @@ def wants_refresh_token(scopes, client, user) -> bool:
 class CastellanRefreshTokenGrant(RefreshTokenGrant):
     """oauthlib's refresh grant, run in one transaction (the family row stays locked throughout).
 
-    A request that ends the family (reuse of a rotated-out token, a user no longer active or
-    assigned) rolls back whatever it began, then revokes the family in a transaction of its own and
-    answers `invalid_grant`: the revocation must survive the error.
+    Nothing is written before the final `save_bearer_token`, so a refused request commits too: its
+    System Log events (queued on commit) survive, and a request that ends the family (reuse of a
+    rotated-out token, a user no longer active or assigned) revokes it under the same lock before
+    answering `invalid_grant`.
     """
 
     def __init__(self, request_validator=None, **kwargs):
@@ -160,10 +161,13 @@ class CastellanRefreshTokenGrant(RefreshTokenGrant):
         from .. import refresh_services
         from .validator import server_of
 
-        try:
-            with transaction.atomic():
+        with transaction.atomic():
+            try:
                 return super().create_token_response(request, token_handler)
-        except FamilyEnded as ended:
-            refresh_services.family_end(family_id=ended.family_id, reason=ended.reason,
-                                        server=server_of(request), client=request.client)
-            raise errors.InvalidGrant(REFRESH_TOKEN_INVALID) from None
+            except FamilyEnded as ended:
+                refresh_services.family_end(family_id=ended.family_id, reason=ended.reason,
+                                            server=server_of(request), client=request.client)
+                refused = errors.InvalidGrant(REFRESH_TOKEN_INVALID)
+            except errors.OAuthError as exc:
+                refused = exc
+        raise refused

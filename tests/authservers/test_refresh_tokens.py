@@ -266,6 +266,9 @@ def test_policy_is_evaluated_again_and_a_denial_is_invalid_grant(signed_in, auth
 
     assert_oauth_error(response, 400, "invalid_grant",
                        "Policy evaluation failed for this request, please check the policy configurations.")
+    event = LogEvent.objects.get(event_type="app.oauth2.as.token.grant", outcome_reason="no_matching_policy")
+    assert event.debug_context["debugData"]["grantType"] == "refresh_token"
+    assert RefreshTokenFamily.objects.get().revoked is None  # a policy change may be undone
 
 
 def test_new_rule_lifetimes_apply_on_refresh(signed_in, authserver, static_app):
