@@ -178,3 +178,14 @@ def test_housekeeping_deletes_expired_idle_and_long_revoked_families(signed_in, 
     assert counts["refresh_token_families"] == 3
     assert list(RefreshTokenFamily.objects.values_list("pk", flat=True)) == [live.pk]
     assert RefreshToken.objects.count() == 1 and AccessToken.objects.filter(family__isnull=False).count() == 1
+
+
+def test_console_lists_families_without_token_values(console, authserver, make_client):
+    app = refresh_app(make_client)
+    tokens = sign_in_tokens(console, app)  # the console's user signs in to the app too
+    family = RefreshTokenFamily.objects.get()
+    listing = console.get(reverse("admin:authservers_refreshtokenfamily_changelist"))
+    detail = console.get(reverse("admin:authservers_refreshtokenfamily_change", args=[family.pk]))
+    assert listing.status_code == 200 and detail.status_code == 200
+    for page in (listing, detail):
+        assert tokens["refresh_token"].encode() not in page.content
