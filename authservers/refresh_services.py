@@ -63,7 +63,8 @@ def refresh_token_redeem(*, server, client, token: str, now: datetime) -> rules.
 
     Raises InvalidGrant for anything unusable, and `FamilyEnded` when the request must end the
     family: reuse of a rotated-out token, or a user no longer active or assigned to the client.
-    Must run inside a transaction (the grant opens it).
+    Must run inside a transaction (the grant opens it). `now` is when the request arrived, taken
+    before the lock wait (see `rules.classify`).
     """
     found = refresh_token_find(server_id=server.id, token=token)
     # RFC 6749 §6: the refresh token is bound to the client it was issued to.

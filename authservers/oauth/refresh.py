@@ -85,7 +85,13 @@ def family_expiry(family: FamilyState) -> datetime:
 
 
 def classify(token: TokenState, family: FamilyState, *, leeway: int, now: datetime) -> str:
-    """CURRENT, GRACE, REUSED or INVALID for a presented token of a known family."""
+    """CURRENT, GRACE, REUSED or INVALID for a presented token of a known family.
+
+    `now` is when the request arrived, before it waited for the family lock. A request that arrived
+    before the rotation took effect (`rotated` later than `now`) was concurrent with it, not a replay,
+    and is served from the grace period whatever the leeway. Okta: with leeway 0 "the previous token
+    is invalidated after the new token is generated and returned in the response".
+    """
     if family.revoked or token.revoked or family_expiry(family) <= now:
         return INVALID
     if token.rotated is None:

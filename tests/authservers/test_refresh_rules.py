@@ -56,6 +56,10 @@ def test_zero_leeway_allows_only_the_same_instant():
     assert rules.classify(token(rotated_ago=0.001), LIVE, leeway=0, now=NOW) == rules.REUSED
 
 
+def test_a_request_that_arrived_before_the_rotation_is_in_grace_even_with_zero_leeway():
+    assert rules.classify(token(rotated_ago=-0.05), LIVE, leeway=0, now=NOW) == rules.GRACE
+
+
 def test_two_generations_back_is_reuse_inside_the_leeway():
     assert rules.classify(token(rotated_ago=1, successor_is_live=False), LIVE, leeway=60, now=NOW) == rules.REUSED
 
