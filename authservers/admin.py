@@ -31,6 +31,7 @@ from .models import (
     MetadataPublish,
     Org,
     RefreshToken,
+    RefreshTokenFamily,
     RevokedAccessToken,
     Scope,
     SigningAlg,
@@ -43,7 +44,7 @@ from .selectors import published_keys
 from .services import ServiceError, authserver_create, authserver_set_access_token_alg, scope_create
 
 SERVER_OWNED_MODELS = (SigningKey, Scope, Claim, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
-                       RevokedAccessToken)
+                       RevokedAccessToken, RefreshTokenFamily)
 
 
 # Authorization servers ---------------------------------------------------------------------------
@@ -469,6 +470,19 @@ class RefreshTokenAdmin(TokenAdmin):
     raw_id_fields = (*TokenAdmin.raw_id_fields, "access_token")
     fields = ("public_id", "server", "application", "user", "access_token", "token_family", "revoked",
               "created", "updated")
+
+
+@admin.register(RefreshTokenFamily)
+class RefreshTokenFamilyAdmin(ReadOnlyAdmin):
+    """One sign-in's chain of refresh tokens (docs/refresh-tokens.md); no token values are stored."""
+
+    list_display = ("id", "server", "client", "user", "grant_type", "created", "last_used", "expires", "revoked",
+                    "revoked_reason")
+    list_select_related = ("server", "client", "user")
+    list_filter = ("server", "revoked_reason")
+    search_fields = ("client__client_id", "user__login")
+    raw_id_fields = ("server", "client", "user")
+    ordering = ("-created",)
 
 
 @admin.register(IDToken)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
 from .models import (
@@ -19,6 +20,7 @@ from .models import (
     IDToken,
     LogEvent,
     RefreshToken,
+    RefreshTokenFamily,
     RevokedAccessToken,
 )
 
@@ -46,6 +48,13 @@ def delete_in_batches(queryset, batch_size: int = BATCH_SIZE) -> int:
             return total
 
 
+def expired_refresh_token_families(now: datetime):
+    idle_window = ExpressionWrapper(F("idle_window") * Value(timedelta(seconds=1)), output_field=DurationField())
+    idle_end = ExpressionWrapper(F("last_used") + idle_window, output_field=DateTimeField())
+    return RefreshTokenFamily.objects.alias(idle_end=idle_end).filter(
+        Q(expires__lte=now) | Q(idle_end__lte=now) | Q(revoked__lte=now - REVOKED_REFRESH_TOKEN_KEEP))
+
+
 def expired_rows(now: datetime) -> dict:
     """What housekeeping deletes at `now`, per table, as querysets."""
     return {
@@ -53,7 +62,9 @@ def expired_rows(now: datetime) -> dict:
         "revoked_access_tokens": RevokedAccessToken.objects.filter(expires__lte=now),
         "authorization_codes": Grant.objects.filter(expires__lte=now),
         "device_codes": DeviceGrant.objects.filter(expires__lte=now),
-        # TODO(issue 5): refresh tokens past their rule's lifetime and idle window, once they carry one.
+        # Refresh-token families past their lifetime or idle window, or revoked a day ago (their
+        # tokens and remembered access tokens go with them; revoked jtis stay on the denylist).
+        "refresh_token_families": expired_refresh_token_families(now),
         "refresh_tokens": RefreshToken.objects.filter(revoked__lte=now - REVOKED_REFRESH_TOKEN_KEEP),
         # Stored access tokens (user grants) past expiry that no refresh token still points at.
         "access_tokens": AccessToken.objects.filter(expires__lte=now, refresh_token__isnull=True),

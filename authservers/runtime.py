@@ -118,6 +118,8 @@ class ClientSnapshot:
     redirect_uris: tuple[str, ...] = ()
     consent_method: str = "TRUSTED"  # TRUSTED or REQUIRED: the consent matrix (REFERENCE §3)
     profile: dict = field(default_factory=dict, compare=False)  # `app.profile` in claim expressions
+    refresh_token_rotation: str = "STATIC"  # ROTATE or STATIC (Okta settings.oauthClient.refresh_token)
+    refresh_token_leeway: int = 30  # seconds a rotated-out refresh token still works
     loaded_at: float = field(default_factory=time.monotonic)
 
     def secret_matches(self, presented: str) -> bool:

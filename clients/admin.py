@@ -18,9 +18,11 @@ from oauth2_provider.models import (
 
 from authservers import systemlog
 from authservers.admin_forms import ReadOnlyAdmin, render_service_add_form
+from authservers.models import RefreshTokenFamily
 from authservers.services import ServiceError
 
 from .models import (
+    MAX_REFRESH_TOKEN_LEEWAY,
     ApplicationType,
     AuthMethod,
     Client,
@@ -28,6 +30,7 @@ from .models import (
     ClientStatus,
     ConsentMethod,
     GrantType,
+    RefreshTokenRotation,
     ResponseType,
     TrustedOrigin,
     TrustedOriginScope,
@@ -68,6 +71,14 @@ class ClientCreateForm(forms.Form):
     pkce_required = forms.NullBooleanField(
         required=False, label="PKCE required",
         help_text="Unknown: required for browser and native apps and public clients.")
+    refresh_token_rotation = forms.ChoiceField(
+        choices=[("", "Default (ROTATE for browser apps and public clients, else STATIC)"),
+                 *RefreshTokenRotation.choices],
+        required=False, label="Refresh token rotation",
+        help_text="ROTATE: a new refresh token on every use (required for public clients). STATIC: the same one.")
+    refresh_token_leeway = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_REFRESH_TOKEN_LEEWAY, label="Refresh token grace period",
+        help_text="Seconds (0-60) a rotated-out refresh token still works. Blank: 30.")
     profile = forms.JSONField(required=False, help_text="Free-form JSON object, app.profile in claims.")
     client_secret = forms.CharField(
         required=False, strip=False, widget=forms.PasswordInput(render_value=False),
@@ -145,6 +156,7 @@ class ClientAdmin(admin.ModelAdmin):
     add_fieldsets = (
         (None, {"fields": ("label", "application_type", "grant_types", "token_endpoint_auth_method")}),
         ("Redirects", {"fields": ("redirect_uris", "post_logout_redirect_uris", "response_types")}),
+        ("Refresh tokens", {"fields": ("refresh_token_rotation", "refresh_token_leeway")}),
         ("More", {"fields": ("consent_method", "pkce_required", "profile", "client_secret")}),
     )
 
@@ -163,7 +175,7 @@ class ClientAdmin(admin.ModelAdmin):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         owned = {str(model._meta.verbose_name) for model in (
             ClientSecret, get_access_token_model(), get_refresh_token_model(), get_id_token_model(),
-            get_grant_model())}
+            get_grant_model(), RefreshTokenFamily)}
         return deleted, model_count, perms_needed - owned, protected
 
     def delete_queryset(self, request, queryset):
@@ -189,7 +201,9 @@ class ClientAdmin(admin.ModelAdmin):
                     post_logout_redirect_uris=_uri_list(data["post_logout_redirect_uris"]),
                     response_types=data["response_types"] or None, consent_method=data["consent_method"],
                     pkce_required=data["pkce_required"], profile=data["profile"],
-                    client_secret=data["client_secret"] or None, actor=systemlog.actor_for_user(request.user))
+                    client_secret=data["client_secret"] or None, actor=systemlog.actor_for_user(request.user),
+                    refresh_token_rotation=data["refresh_token_rotation"] or None,
+                    refresh_token_leeway=data["refresh_token_leeway"])
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

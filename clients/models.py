@@ -1,6 +1,7 @@
 """Client applications: django-oauth-toolkit's Application, swapped and extended with Okta's app fields."""
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
@@ -52,6 +53,10 @@ class RefreshTokenRotation(models.TextChoices):
     ROTATE = "ROTATE"
 
 
+DEFAULT_REFRESH_TOKEN_LEEWAY = 30
+MAX_REFRESH_TOKEN_LEEWAY = 60
+
+
 class ClientStatus(models.TextChoices):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
@@ -86,9 +91,14 @@ class Client(AbstractApplication):
     consent_method = models.CharField(max_length=16, choices=ConsentMethod.choices,
                                       default=ConsentMethod.TRUSTED)
     pkce_required = models.BooleanField(default=True)
-    refresh_token_rotation = models.CharField(max_length=8, choices=RefreshTokenRotation.choices,
-                                              default=RefreshTokenRotation.STATIC)
-    refresh_token_leeway = models.PositiveSmallIntegerField(default=30)
+    # Okta `settings.oauthClient.refresh_token`: ROTATE issues a new refresh token on every use; the
+    # rotated-out one keeps working for `leeway` seconds (0-60), then its use revokes the family.
+    refresh_token_rotation = models.CharField(
+        max_length=8, choices=RefreshTokenRotation.choices, default=RefreshTokenRotation.STATIC,
+        help_text="ROTATE: a new refresh token on every use (required for public clients). STATIC: the same one.")
+    refresh_token_leeway = models.PositiveSmallIntegerField(
+        default=DEFAULT_REFRESH_TOKEN_LEEWAY, validators=[MaxValueValidator(MAX_REFRESH_TOKEN_LEEWAY)],
+        help_text="Seconds (0-60) a rotated-out refresh token still works, for retries and concurrent requests.")
     client_uri = models.URLField(blank=True)
     logo_uri = models.URLField(blank=True)
     policy_uri = models.URLField(blank=True)

@@ -21,6 +21,7 @@ def _load_client_snapshot(client_id: str) -> ClientSnapshot | None:
         pkce_required=client.pkce_required, redirect_uris=tuple(client.redirect_uris.split()),
         consent_method=client.consent_method,
         profile=client.profile if isinstance(client.profile, dict) else {},
+        refresh_token_rotation=client.refresh_token_rotation, refresh_token_leeway=client.refresh_token_leeway,
     )
 
 

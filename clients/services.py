@@ -9,8 +9,20 @@ from django.db import IntegrityError, transaction
 from authservers import crypto, systemlog
 from authservers.services import ServiceError
 
-from .models import ApplicationType, Client, ClientSecret, RefreshTokenRotation, SecretStatus
-from .validation import ClientValidationError, default_application_type, default_response_types
+from .models import (
+    DEFAULT_REFRESH_TOKEN_LEEWAY,
+    ApplicationType,
+    Client,
+    ClientSecret,
+    RefreshTokenRotation,
+    SecretStatus,
+)
+from .validation import (
+    ClientValidationError,
+    default_application_type,
+    default_refresh_token_rotation,
+    default_response_types,
+)
 
 MIN_SECRET_LENGTH = 32
 MAX_SECRETS = 2
@@ -48,13 +60,18 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
                   consent_method: str = "TRUSTED", pkce_required: bool | None = None,
                   profile: dict | None = None, client_secret: str | None = None, status: str = "ACTIVE",
                   client_id: str | None = None, uris: dict | None = None, refresh_token: dict | None = None,
-                  jwks: dict | None = None, actor: dict | None = None) -> tuple[Client, str | None]:
+                  jwks: dict | None = None, actor: dict | None = None, refresh_token_rotation: str | None = None,
+                  refresh_token_leeway: int | None = None) -> tuple[Client, str | None]:
     """Create an app; returns it with its plaintext secret (shown once), or None for public clients.
 
     `uris` sets the optional URIs (client_uri, logo_uri, policy_uri, tos_uri, initiate_login_uri,
-    jwks_uri); `refresh_token` is Okta's `{rotation_type, leeway}`; `client_id` defaults to the app id.
+    jwks_uri); `refresh_token` is Okta's `{rotation_type, leeway}` (or pass `refresh_token_rotation`
+    and `refresh_token_leeway`); unset parts take the app type's defaults; `client_id` defaults to the app id.
     """
     application_type = application_type or default_application_type(grant_types)
+    refresh_token = {"rotation_type": refresh_token_rotation, "leeway": refresh_token_leeway, **(refresh_token or {})}
+    if not refresh_token["rotation_type"]:
+        refresh_token["rotation_type"] = default_refresh_token_rotation(application_type, token_endpoint_auth_method)
     if pkce_required is None:
         pkce_required = application_type in (ApplicationType.BROWSER, ApplicationType.NATIVE) or \
             token_endpoint_auth_method == "none"
@@ -103,7 +120,7 @@ def refresh_token_fields(refresh_token: dict | None, client: Client | None) -> d
                                                       else RefreshTokenRotation.STATIC)
     leeway = refresh_token.get("leeway")
     if leeway is None:
-        leeway = client.refresh_token_leeway if client else 30
+        leeway = client.refresh_token_leeway if client else DEFAULT_REFRESH_TOKEN_LEEWAY
     if rotation not in RefreshTokenRotation.values:
         raise ServiceError(f"refresh_token.rotation_type: Must be one of {', '.join(RefreshTokenRotation.values)}.",
                            "refresh_token")

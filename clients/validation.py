@@ -4,7 +4,15 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
-from .models import ApplicationType, AuthMethod, ConsentMethod, GrantType, ResponseType
+from .models import (
+    MAX_REFRESH_TOKEN_LEEWAY,
+    ApplicationType,
+    AuthMethod,
+    ConsentMethod,
+    GrantType,
+    RefreshTokenRotation,
+    ResponseType,
+)
 
 ALLOWED_GRANTS = {
     ApplicationType.BROWSER: {GrantType.AUTHORIZATION_CODE, GrantType.IMPLICIT, GrantType.REFRESH_TOKEN},
@@ -39,6 +47,13 @@ def default_response_types(application_type: str, grant_types: list[str]) -> lis
     if application_type == ApplicationType.SERVICE:
         return ["token"]  # Okta: service apps carry ["token"], which is not the implicit flow
     return ["code"] if GrantType.AUTHORIZATION_CODE in grant_types else []
+
+
+def default_refresh_token_rotation(application_type: str, auth_method: str) -> str:
+    """Okta: single-page apps rotate, web and native apps keep one token; public clients always rotate."""
+    if application_type == ApplicationType.BROWSER or auth_method == AuthMethod.NONE:
+        return RefreshTokenRotation.ROTATE
+    return RefreshTokenRotation.STATIC
 
 
 def redirect_uri_problem(uri: str) -> str | None:
@@ -94,3 +109,20 @@ def validate_client_settings(client) -> None:
         problem = redirect_uri_problem(uri)
         if problem:
             raise ClientValidationError("redirect_uris", problem)
+    validate_refresh_token_settings(client)
+
+
+def validate_refresh_token_settings(client) -> None:
+    """Okta's `refresh_token` settings: ROTATE or STATIC, a 0-60 s leeway; public clients rotate."""
+    if client.refresh_token_rotation not in RefreshTokenRotation.values:
+        raise ClientValidationError("refresh_token_rotation",
+                                    f"Must be one of {', '.join(RefreshTokenRotation.values)}.")
+    leeway = client.refresh_token_leeway
+    if not isinstance(leeway, int) or isinstance(leeway, bool) or not 0 <= leeway <= MAX_REFRESH_TOKEN_LEEWAY:
+        raise ClientValidationError("refresh_token_leeway",
+                                    f"The leeway must be between 0 and {MAX_REFRESH_TOKEN_LEEWAY} seconds.")
+    # RFC 9700 §4.14.2: a public client's refresh tokens must rotate (they are not sender-constrained).
+    if (GrantType.REFRESH_TOKEN in (client.grant_types or []) and client.token_endpoint_auth_method == AuthMethod.NONE
+            and client.refresh_token_rotation != RefreshTokenRotation.ROTATE):
+        raise ClientValidationError("refresh_token_rotation",
+                                    "A public client (auth method none) must rotate its refresh tokens (ROTATE).")

@@ -189,7 +189,7 @@ def rule_delete(*, rule: PolicyRule, actor: dict | None = None) -> None:
 def supported_grant_types() -> list[str]:
     from authservers.oauth.server import SUPPORTED_GRANT_TYPES
 
-    return list(SUPPORTED_GRANT_TYPES)
+    return [grant for grant in SUPPORTED_GRANT_TYPES if grant in RULE_GRANT_TYPES]  # refresh: not a rule grant
 
 
 @transaction.atomic

@@ -5,11 +5,11 @@ from .logs import LogEvent
 from .org import Org
 from .scopes import ConsentType, MetadataPublish, Scope
 from .servers import AuthorizationServer, IssuerMode, RotationMode, ServerStatus
-from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RevokedAccessToken
+from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RefreshTokenFamily, RevokedAccessToken
 
 __all__ = [
     "AccessToken", "AuthorizationServer", "Claim", "ClaimStatus", "ClaimType", "ClaimValueType", "ConsentType",
     "DeviceGrant", "Grant", "GroupFilterType", "HousekeepingRun", "IDToken",
-    "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
+    "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RefreshTokenFamily", "RevokedAccessToken", "RotationMode",
     "Scope", "ServerStatus", "SigningAlg", "SigningKey",
 ]

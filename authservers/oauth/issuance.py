@@ -3,9 +3,11 @@
 import json
 import time
 
+from oauthlib.oauth2 import BearerToken
+
 from .. import claims as claim_rules
 from .. import systemlog
-from . import errors
+from . import errors, refresh
 from .access_tokens import build_access_token_claims, new_jti, sign_jwt
 from .claim_placement import ID_TOKEN, claims_placed_in
 from .id_tokens import build_id_token_claims, sign_id_token
@@ -111,6 +113,24 @@ def _check_size(kind, token, claims, custom, server, client, scopes) -> None:
     if exc is not None:
         systemlog.emit_deferred(_claim_failed_event, server, client, scopes, exc)
         raise exc
+
+
+class CastellanBearerToken(BearerToken):
+    """oauthlib's bearer token, with a refresh token only where Okta gives one (REFERENCE §6.3)."""
+
+    def create_token(self, request, refresh_token=False, **kwargs):
+        if refresh_token and request.grant_type != "refresh_token":
+            refresh_token = refresh.wants_refresh_token(request.scopes, request.client,
+                                                        getattr(request, "user", None))
+        return super().create_token(request, refresh_token=refresh_token, **kwargs)
+
+
+def generate_refresh_token(request) -> str:
+    """oauthlib `refresh_token_generator`: a new family's first token, or the successor of the one
+    presented (the same value for every request presenting it: see oauth.refresh)."""
+    if request.grant_type == "refresh_token":
+        return refresh.successor_token(request.refresh_token)
+    return refresh.new_refresh_token()
 
 
 def add_id_token(token: dict, token_handler, request) -> dict:

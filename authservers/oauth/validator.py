@@ -17,6 +17,7 @@ from policies.evaluation import Decision
 from .. import systemlog
 from ..runtime import ServerSnapshot
 from . import client_auth, decisions, errors, introspection, pkce
+from . import refresh as refresh_rules
 
 SERVER_HEADER = "X-Castellan-Server"
 ISSUER_HEADER = "X-Castellan-Issuer"
@@ -111,6 +112,54 @@ class CastellanValidator(OAuth2Validator):
     def is_origin_allowed(self, client_id, origin, request, *args, **kwargs):
         return False  # CORS headers come from authservers.cors.CorsMiddleware alone, for every endpoint
 
+    # --- refresh token (RFC 6749 §6) ---------------------------------------------------------------
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """Accept the token for this client, its family locked until the refresh ends (oauth.refresh)."""
+        from .. import refresh_services
+
+        redemption = refresh_services.refresh_token_redeem(server=server_of(request), client=client,
+                                                           token=refresh_token, now=timezone.now())
+        request.castellan_refresh = redemption
+        request.user = redemption.family.user
+        request.castellan_auth_time = redemption.family.auth_time
+        return True
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs):
+        return request.castellan_refresh.original_scopes
+
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
+        """Called only when the request asks for a scope the grant did not have: Okta's refusal.
+
+        oauthlib reads a blank `scope` as [""]; that asks for nothing new (the original scopes apply).
+        """
+        if not any(request_scopes):
+            return True
+        raise errors.AccessDenied(refresh_rules.SCOPES_NOT_GRANTED, status_code=400)
+
+    def validate_refresh_policy(self, request):
+        """The access policy, evaluated again as the original grant (Okta, REFERENCE §6.3)."""
+        from ..code_services import user_group_ids
+
+        family = request.castellan_refresh.family
+        original = request.castellan_refresh.original_scopes
+        # A blank `scope` (say, only spaces) means "as before", never the server's default scopes.
+        requested = [scope for scope in request.scopes or () if scope] or original
+        if not set(requested) <= set(original):
+            raise errors.AccessDenied(refresh_rules.SCOPES_NOT_GRANTED, status_code=400)
+        request.scopes = requested
+        server = server_of(request)
+        try:
+            decision = decisions.decide(server, request.client, family.grant_type, request.scopes,
+                                        user_id=request.user.pk, group_ids=user_group_ids(request.user))
+        except errors.PolicyDenied as exc:
+            systemlog.emit_deferred(_policy_denied_event, server, request.client, "refresh_token", exc.denial)
+            raise errors.InvalidGrant(exc.description) from None
+        request.castellan_decision = decision
+        request.scopes = list(decision.scopes)
+
+    def rotate_refresh_token(self, request):
+        return request.castellan_refresh.rotates
+
     # --- grants and scopes -------------------------------------------------------------------
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         decisions.check_client_grant(client, grant_type)
@@ -142,6 +191,8 @@ class CastellanValidator(OAuth2Validator):
             code_services.authorization_code_record_token(
                 grant_pk=grant_pk, jti=request.access_token_jti,
                 expires_at=int(timezone.now().timestamp()) + int(token.get("expires_in", 0)) + 60)
+        if token.get("refresh_token"):
+            _save_refresh_token(token, request)
         systemlog.emit_deferred(_token_granted_event, server_of(request), request.client, request.grant_type,
                                 request.scopes, getattr(request, "access_token_jti", ""),
                                 request.castellan_decision)
@@ -153,6 +204,36 @@ class CastellanValidator(OAuth2Validator):
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
         introspection.revoke_token(token, server=server_of(request), issuer=issuer_of(request),
                                    client=request.client)
+
+
+def _save_refresh_token(token: dict, request) -> None:
+    """Start a family (first refresh token) or record a refresh in it; only checksums are stored."""
+    from .. import refresh_services
+
+    now = timezone.now()
+    access_expires = now + timedelta(seconds=int(token.get("expires_in", 0)))
+    redemption = getattr(request, "castellan_refresh", None)
+    if redemption is None:
+        auth_time = getattr(request, "castellan_auth_time", None) or int(now.timestamp())
+        refresh_services.family_start(
+            server_id=server_of(request).id, client_pk=request.client.id, user=request.user, scopes=request.scopes,
+            grant_type=request.grant_type, auth_time=auth_time, decision=request.castellan_decision,
+            token=token["refresh_token"], access_jti=request.access_token_jti, access_expires=access_expires, now=now)
+        issued = True
+    else:
+        issued = refresh_services.refresh_completed(
+            redemption=redemption, issued_token=token["refresh_token"], decision=request.castellan_decision,
+            access_jti=request.access_token_jti, access_expires=access_expires, scopes=request.scopes, now=now)
+    if issued:
+        systemlog.emit_deferred(_refresh_token_granted_event, server_of(request), request.client, request.grant_type,
+                                request.scopes)
+
+
+def _refresh_token_granted_event(server, client, grant_type, scopes) -> tuple:
+    return ("app.oauth2.as.token.grant.refresh_token", "INFO", "OAuth2 refresh token is granted",
+            systemlog.actor_for_client(client.client_id, client.label), {},
+            [systemlog.target(server.id, "AuthorizationServer", server.name)], "SUCCESS", "",
+            {"grantType": grant_type, "grantedScopes": " ".join(scopes or ())})
 
 
 def _presented(request) -> client_auth.PresentedCredentials:

@@ -5,7 +5,15 @@ from django.db import transaction
 
 from authservers.management.base import OktaCommand
 from authservers.services import ServiceError
-from clients.models import ApplicationType, AuthMethod, ConsentMethod, GrantType, ResponseType
+from clients.models import (
+    MAX_REFRESH_TOKEN_LEEWAY,
+    ApplicationType,
+    AuthMethod,
+    ConsentMethod,
+    GrantType,
+    RefreshTokenRotation,
+    ResponseType,
+)
 from clients.presenters import client_to_okta
 from clients.services import client_assign, client_create
 
@@ -37,6 +45,12 @@ class Command(OktaCommand):
                             metavar="|".join(ConsentMethod.values), help="Default: TRUSTED.")
         parser.add_argument("--pkce-required", action=argparse.BooleanOptionalAction, default=None,
                             help="Require PKCE (default: yes for browser and native apps and public clients).")
+        parser.add_argument("--refresh-token-rotation", metavar="|".join(RefreshTokenRotation.values),
+                            help="ROTATE: a new refresh token on every use; STATIC: the same one. Default: ROTATE "
+                                 "for browser apps and public clients (required for them), else STATIC.")
+        parser.add_argument("--refresh-token-leeway", type=int, metavar="SECONDS",
+                            help=f"Seconds (0-{MAX_REFRESH_TOKEN_LEEWAY}) a rotated-out refresh token still works "
+                                 "(default: 30).")
         parser.add_argument("--profile", default=None, metavar="JSON",
                             help="Free-form JSON object, available as app.profile in claims.")
         parser.add_argument("--assign-group", nargs="+", default=[], metavar="NAME", dest="assign_groups",
@@ -47,7 +61,7 @@ class Command(OktaCommand):
 
     def handle(self, *args, label, grant_types, application_type, auth_method, redirect_uris,
                post_logout_redirect_uris, response_types, consent_method, pkce_required, profile,
-               assign_groups, assign_users, **options):
+               assign_groups, assign_users, refresh_token_rotation=None, refresh_token_leeway=None, **options):
         profile_data = self._parse_profile(profile)
         # One transaction: when an assignment fails, no client is left behind.
         with transaction.atomic():
@@ -55,19 +69,21 @@ class Command(OktaCommand):
                 label=label, grant_types=grant_types, application_type=application_type, auth_method=auth_method,
                 redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
                 response_types=response_types, consent_method=consent_method, pkce_required=pkce_required,
-                profile_data=profile_data, assign_groups=assign_groups, assign_users=assign_users)
+                profile_data=profile_data, assign_groups=assign_groups, assign_users=assign_users,
+                refresh_token_rotation=refresh_token_rotation, refresh_token_leeway=refresh_token_leeway)
         self._report(client, secret)
 
     def _create(self, *, label, grant_types, application_type, auth_method, redirect_uris,
                 post_logout_redirect_uris, response_types, consent_method, pkce_required, profile_data,
-                assign_groups, assign_users):
+                assign_groups, assign_users, refresh_token_rotation=None, refresh_token_leeway=None):
         try:
             client, secret = client_create(
                 label=label, grant_types=grant_types, application_type=application_type,
                 token_endpoint_auth_method=auth_method or AuthMethod.CLIENT_SECRET_BASIC,
                 redirect_uris=redirect_uris, post_logout_redirect_uris=post_logout_redirect_uris,
                 response_types=response_types, consent_method=consent_method, pkce_required=pkce_required,
-                profile=profile_data,
+                profile=profile_data, refresh_token_rotation=refresh_token_rotation,
+                refresh_token_leeway=refresh_token_leeway,
             )
             client_assign(client=client, users=assign_users, groups=assign_groups)
         except ServiceError as exc:
@@ -93,6 +109,9 @@ class Command(OktaCommand):
             self.stdout.write(f"  users:         {' '.join(users)}")
         self.stdout.write(f"  grant types:   {' '.join(client.grant_types)}")
         self.stdout.write(f"  auth method:   {client.token_endpoint_auth_method}")
+        if GrantType.REFRESH_TOKEN in client.grant_types:
+            self.stdout.write(f"  refresh token: {client.refresh_token_rotation}, "
+                              f"leeway {client.refresh_token_leeway} s")
         if secret is not None:
             self.stdout.write(self.style.WARNING(
                 "The client secret is shown only once: store it now. It cannot be displayed again."))
