@@ -117,7 +117,19 @@ class ClientSnapshot:
     redirect_uris: tuple[str, ...] = ()
     consent_method: str = "TRUSTED"  # TRUSTED or REQUIRED: the consent matrix (REFERENCE §3)
     profile: dict = field(default_factory=dict, compare=False)  # `app.profile` in claim expressions
+    # private_key_jwt: kid -> public jwcrypto JWK of the ACTIVE registered keys, parsed once; or a jwks_uri
+    jwks: dict = field(default_factory=dict, compare=False, repr=False)
+    jwks_uri: str = ""
+    # Epoch seconds: tokens issued at or before it died with a deactivation (0: none did).
+    tokens_valid_after: int = 0
     loaded_at: float = field(default_factory=time.monotonic)
+
+    def token_is_current(self, issued_at) -> bool:
+        """False for a token issued before the client was last deactivated: reactivation does not revive it."""
+        if not self.tokens_valid_after:
+            return True
+        return isinstance(issued_at, int | float) and not isinstance(issued_at, bool) \
+            and issued_at > self.tokens_valid_after
 
     def secret_matches(self, presented: str) -> bool:
         """Constant-time comparison against every active secret (both count during rotation)."""

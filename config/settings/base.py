@@ -265,3 +265,9 @@ LOGGING = {
 # "inline": written at once in the caller's transaction.
 CASTELLAN_SYSTEM_LOG_WRITER = env.str("CASTELLAN_SYSTEM_LOG_WRITER", default="batched")
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# Clients that authenticate with private_key_jwt through a jwks_uri (docs/client-credentials.md):
+# how long a fetched JWKS is kept, how soon an unknown kid may trigger a refetch, and the fetch timeout.
+CASTELLAN_CLIENT_JWKS_CACHE_SECONDS = env.int("CASTELLAN_CLIENT_JWKS_CACHE_SECONDS", default=300)
+CASTELLAN_CLIENT_JWKS_REFETCH_SECONDS = env.int("CASTELLAN_CLIENT_JWKS_REFETCH_SECONDS", default=30)
+CASTELLAN_CLIENT_JWKS_TIMEOUT_SECONDS = env.float("CASTELLAN_CLIENT_JWKS_TIMEOUT_SECONDS", default=3.0)
