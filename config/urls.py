@@ -8,6 +8,7 @@ from config import errors
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("authservers.api.urls")),
+    path("api/v1/", include("clients.credentials_urls")),
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),
 ]
