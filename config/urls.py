@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("authservers.api.urls")),
     path("api/v1/", include("clients.credentials_urls")),
+    path("api/v1/", include("authservers.logs_urls")),
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),
 ]
