@@ -354,3 +354,11 @@ def test_unreachable_jwks_uri_fails_quickly(client, make_client, scope, rsa_key,
 ])
 def test_jwks_uri_schemes(uri, allowed):
     assert credentials_runtime.jwks_uri_allowed(uri) is allowed
+
+
+def test_discovery_advertises_the_assertion_methods(client, authserver):
+    document = client.get("/oauth2/default/.well-known/oauth-authorization-server").json()
+    for field in ("token_endpoint", "introspection_endpoint", "revocation_endpoint"):
+        assert {"client_secret_jwt", "private_key_jwt"} <= set(document[f"{field}_auth_methods_supported"])
+        assert set(document[f"{field}_auth_signing_alg_values_supported"]) == \
+            client_auth.HMAC_ALGS | client_auth.KEY_ALGS
