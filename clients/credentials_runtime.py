@@ -15,6 +15,7 @@ shared, so the database is the one store they have in common there.
 import hashlib
 import ipaddress
 import json
+import random
 import threading
 import time
 import urllib.request
@@ -141,6 +142,6 @@ def _use_jti_in_database(key: str, expires: datetime) -> bool:
     except IntegrityError:
         # A row whose assertion has expired may be taken over; a live one means a replay.
         return UsedClientAssertion.objects.filter(key=key, expires__lte=now).update(expires=expires) == 1
-    if int(now.timestamp()) % 64 == 0:  # now and then, drop rows whose assertions have all expired
+    if random.random() < 0.01:  # now and then, drop rows whose assertions have all expired
         UsedClientAssertion.objects.filter(expires__lte=now).delete()
     return True

@@ -27,7 +27,10 @@ def client_get(client_id: str) -> Client | None:
     """A client by its id or client_id (they are equal for clients Castellan creates)."""
     if not client_id or len(client_id) > 255 or "\x00" in client_id:
         return None
-    return Client.objects.filter(client_id=client_id).first() or Client.objects.filter(pk=client_id[:20]).first()
+    client = Client.objects.filter(client_id=client_id).first()
+    if client is None and len(client_id) <= 20:
+        client = Client.objects.filter(pk=client_id).first()
+    return client
 
 
 @transaction.atomic

@@ -195,8 +195,10 @@ def _verify(assertion: str, key, alg: str) -> dict | None:
 
 
 def _verify_hmac(assertion: str, alg: str, client: ClientSnapshot) -> dict:
-    """Any ACTIVE secret may have signed it (both count during a rotation)."""
-    usable = [secret for secret in client.secrets if len(secret) >= MIN_HMAC_SECRET_LENGTH]
+    """Any ACTIVE secret long enough for `alg` may have signed it (both count during a rotation)."""
+    # RFC 7518 §3.2: the key must be at least as long as the hash output (32, 48, 64 bytes).
+    minimum = max(MIN_HMAC_SECRET_LENGTH, int(alg[2:]) // 8)
+    usable = [secret for secret in client.secrets if len(secret) >= minimum]
     if not usable:
         raise errors.InvalidClient(SECRET_TOO_SHORT)
     for secret in usable:

@@ -362,3 +362,51 @@ def test_discovery_advertises_the_assertion_methods(client, authserver):
         assert {"client_secret_jwt", "private_key_jwt"} <= set(document[f"{field}_auth_methods_supported"])
         assert set(document[f"{field}_auth_signing_alg_values_supported"]) == \
             client_auth.HMAC_ALGS | client_auth.KEY_ALGS
+
+
+def _snapshot(**overrides):
+    from authservers.runtime import ClientSnapshot
+
+    fields = {"id": "0oaPure", "client_id": "0oaPure", "label": "pure", "active": True, "application_type": "service",
+              "grant_types": ("client_credentials",), "response_types": (), "auth_method": "client_secret_jwt",
+              "secrets": (b"s" * 40,)}
+    fields.update(overrides)
+    return ClientSnapshot(**fields)
+
+
+def _context(used: set):
+    def use_jti(client_id, jti, exp):
+        if (client_id, jti) in used:
+            return False
+        used.add((client_id, jti))
+        return True
+
+    return client_auth.AssertionContext(audiences=(TOKEN_URL, ISSUER), now=time.time(), use_jti=use_jti,
+                                        client_key=lambda client, kid: None)
+
+
+def test_verification_is_a_pure_function():
+    client = _snapshot()
+    signed = assertion(hmac_key("s" * 40), "0oaPure", alg="HS256", kid=None)
+    used: set = set()
+    claims = client_auth.verify_client_assertion(signed, client, _context(used))
+    assert claims["iss"] == "0oaPure" and len(used) == 1
+    with pytest.raises(client_auth.errors.InvalidClient, match="already been used"):
+        client_auth.verify_client_assertion(signed, client, _context(used))
+
+
+def test_secret_too_short_for_hmac_has_oktas_text():
+    client = _snapshot(secrets=(b"short",))
+    signed = assertion(hmac_key("k" * 32), "0oaPure", alg="HS256", kid=None)
+    with pytest.raises(client_auth.errors.InvalidClient) as excinfo:
+        client_auth.verify_client_assertion(signed, client, _context(set()))
+    assert excinfo.value.description == client_auth.SECRET_TOO_SHORT
+
+
+def test_hs512_needs_a_secret_of_64_bytes():
+    """RFC 7518 §3.2: a 40-character secret is long enough for HS256 but not for HS512."""
+    client = _snapshot(secrets=(b"s" * 40,))
+    signed = assertion(hmac_key("k" * 64), "0oaPure", alg="HS512", kid=None)
+    with pytest.raises(client_auth.errors.InvalidClient) as excinfo:
+        client_auth.verify_client_assertion(signed, client, _context(set()))
+    assert excinfo.value.description == client_auth.SECRET_TOO_SHORT
