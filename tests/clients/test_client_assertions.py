@@ -410,3 +410,30 @@ def test_hs512_needs_a_secret_of_64_bytes():
     with pytest.raises(client_auth.errors.InvalidClient) as excinfo:
         client_auth.verify_client_assertion(signed, client, _context(set()))
     assert excinfo.value.description == client_auth.SECRET_TOO_SHORT
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("redis", [True, False])
+def test_replay_store_admits_one_of_concurrent_uses(settings, redis):
+    """Each thread has its own database connection (or Redis connection), as separate processes would."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    if not redis:
+        settings.REDIS_URL = ""
+    elif not settings.REDIS_URL:
+        pytest.skip("Redis not available (set REDIS_URL)")
+    barrier = threading.Barrier(6)
+    jti = uuid.uuid4().hex
+
+    def attempt(_):
+        try:
+            barrier.wait()
+            return credentials_runtime.use_jti("0oaRace", jti, time.time() + 60)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(attempt, range(6)))
+    assert results.count(True) == 1
