@@ -20,6 +20,7 @@ from authservers import systemlog
 from authservers.admin_forms import ReadOnlyAdmin, render_service_add_form
 from authservers.services import ServiceError
 
+from . import credentials_admin  # noqa: F401 (registers the key and replay-store views)
 from .models import (
     ApplicationType,
     AuthMethod,

@@ -201,3 +201,17 @@ def test_unacceptable_keys_are_refused(api, make_client, make_payload, fragment)
     body = assert_okta_error(api.post(jwks_url(keyed.client_id), make_payload(), format="json"), 400, "E0000001")
     assert fragment in " ".join(cause["errorSummary"] for cause in body["errorCauses"])
     assert keyed.model.json_web_keys.count() == 0
+
+
+def test_registered_keys_are_listed_read_only_in_the_console(console, make_client, rsa_public):
+    from django.urls import reverse
+
+    from clients.credentials_services import client_jwk_create
+
+    keyed = make_client(token_endpoint_auth_method="private_key_jwt")
+    key = client_jwk_create(client=keyed.model, data=rsa_public)
+    listing = console.get(reverse("admin:clients_clientjsonwebkey_changelist"), {"q": keyed.client_id})
+    assert listing.status_code == 200 and "k1" in listing.content.decode()
+    change = reverse("admin:clients_clientjsonwebkey_change", args=[key.pk])
+    assert console.post(change, {"status": "INACTIVE"}).status_code == 403
+    assert console.get(reverse("admin:clients_usedclientassertion_changelist")).status_code == 200
