@@ -14,6 +14,7 @@ from . import housekeeping, key_lifecycle, systemlog
 from .admin_forms import ReadOnlyAdmin, render_service_add_form
 from .claim_services import claim_create, claim_delete, claim_update
 from .claims import SUB_CLAIM, claim_name_problem, value_problem
+from .logs_admin import EventCategoryFilter
 from .models import (
     AccessToken,
     AuthorizationServer,
@@ -411,9 +412,9 @@ class SigningKeyAdmin(ReadOnlyAdmin):
 @admin.register(LogEvent)
 class LogEventAdmin(ReadOnlyAdmin):
     list_display = ("published", "event_type", "outcome_result", "severity", "display_message", "actor_name")
-    list_filter = ("outcome_result", "severity", "event_type")
-    search_fields = ("event_type", "display_message", "outcome_reason", "actor__alternateId",
-                     "actor__displayName")
+    list_filter = (EventCategoryFilter, "outcome_result", "severity", "event_type")
+    search_fields = ("event_type", "display_message", "outcome_reason", "actor__id", "actor__alternateId",
+                     "actor__displayName", "target")
     ordering = ("-published",)
     date_hierarchy = "published"
     fields = ("uuid", "published", "event_type", "version", "severity", "display_message", "actor", "client",

@@ -20,7 +20,7 @@ def userinfo_claims(server: ServerSnapshot, token_claims: dict) -> dict:
     if user is None or user.status != UserStatus.ACTIVE:
         raise userinfo_rules.InvalidToken()
     client = client_snapshot(token_claims.get("cid") or "")
-    if client is None or not client.active:
+    if client is None or not client.active or not client.token_is_current(token_claims.get("iat")):
         raise userinfo_rules.InvalidToken()
     scopes = userinfo_rules.granted_scopes(token_claims)
     body = userinfo_rules.select_claims(

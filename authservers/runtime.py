@@ -120,7 +120,19 @@ class ClientSnapshot:
     profile: dict = field(default_factory=dict, compare=False)  # `app.profile` in claim expressions
     refresh_token_rotation: str = "STATIC"  # ROTATE or STATIC (Okta settings.oauthClient.refresh_token)
     refresh_token_leeway: int = 30  # seconds a rotated-out refresh token still works
+    # private_key_jwt: kid -> public jwcrypto JWK of the ACTIVE registered keys, parsed once; or a jwks_uri
+    jwks: dict = field(default_factory=dict, compare=False, repr=False)
+    jwks_uri: str = ""
+    # Epoch seconds: tokens issued at or before it died with a deactivation (0: none did).
+    tokens_valid_after: int = 0
     loaded_at: float = field(default_factory=time.monotonic)
+
+    def token_is_current(self, issued_at) -> bool:
+        """False for a token issued before the client was last deactivated: reactivation does not revive it."""
+        if not self.tokens_valid_after:
+            return True
+        return isinstance(issued_at, int | float) and not isinstance(issued_at, bool) \
+            and issued_at > self.tokens_valid_after
 
     def secret_matches(self, presented: str) -> bool:
         """Constant-time comparison against every active secret (both count during rotation)."""

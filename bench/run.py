@@ -213,6 +213,7 @@ def _start_server(port: int, blocking_threads: str) -> subprocess.Popen:
     env = {**os.environ, "CASTELLAN_BENCH_FLOOR": "1", "DJANGO_SETTINGS_MODULE": "config.settings.base",
            "HOST": HOST, "PORT": str(port)}
     env.setdefault("CASTELLAN_SYSTEM_LOG_WRITER", "batched")
+    env["CASTELLAN_RATE_LIMITS"] = "off"  # the bench measures throughput, far past any per-IP limit
     argv = [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", HOST, "--port", str(port),
             "--workers", "1", "--blocking-threads", str(blocking_threads), "--log-level", "warning",
             "--no-access-log"]

@@ -21,6 +21,7 @@ from authservers.admin_forms import ReadOnlyAdmin, render_service_add_form
 from authservers.models import RefreshTokenFamily
 from authservers.services import ServiceError
 
+from . import credentials_admin  # noqa: F401 (registers the key and replay-store views)
 from .models import (
     MAX_REFRESH_TOKEN_LEEWAY,
     ApplicationType,
@@ -177,6 +178,14 @@ class ClientAdmin(admin.ModelAdmin):
             ClientSecret, get_access_token_model(), get_refresh_token_model(), get_id_token_model(),
             get_grant_model(), RefreshTokenFamily)}
         return deleted, model_count, perms_needed - owned, protected
+
+    def save_model(self, request, obj, form, change):
+        """A status changed here goes through the lifecycle: deactivating ends every token for good."""
+        from .lifecycle_services import client_tokens_end
+
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data and obj.status == ClientStatus.INACTIVE:
+            client_tokens_end(client=obj, actor=systemlog.actor_for_user(request.user), reason="deactivated")
 
     def delete_queryset(self, request, queryset):
         if queryset.exclude(status=ClientStatus.INACTIVE).exists():

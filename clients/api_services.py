@@ -65,21 +65,13 @@ _REPLACED_FIELDS = ("label", "grant_types", "token_endpoint_auth_method", "redir
                     *OPTIONAL_URIS, "jwks", "refresh_token_rotation", "refresh_token_leeway")
 
 
-@transaction.atomic
 def client_set_status(*, client: Client, status: str, actor: dict | None = None) -> Client:
-    """Activate or deactivate an app; doing it again changes nothing and logs nothing."""
+    """Activate or deactivate an app (deactivation ends its tokens for good); again changes nothing."""
+    from .lifecycle_services import client_activate, client_deactivate
     from .models import ClientStatus
 
-    locked = Client.objects.select_for_update().get(pk=client.pk)
-    if locked.status == status:
-        return locked
-    locked.status = status
-    locked.save()
-    event, message = (("app.oauth2.client.lifecycle.activate", "Activate OAuth client")
-                      if status == ClientStatus.ACTIVE
-                      else ("app.oauth2.client.lifecycle.deactivate", "Deactivate OAuth client"))
-    systemlog.emit(event, actor=actor or systemlog.system_actor(), targets=[app_log_target(locked)], message=message)
-    return locked
+    change = client_activate if status == ClientStatus.ACTIVE else client_deactivate
+    return change(client=client, actor=actor)
 
 
 APP_DELETE_FORBIDDEN = "E0000056"

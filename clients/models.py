@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
-from config.ids import new_client_id, new_secret_id, new_trusted_origin_id
+from config.ids import new_client_id, new_secret_id, new_trusted_origin_id, okta_id
 
 
 class ApplicationType(models.TextChoices):
@@ -111,6 +111,8 @@ class Client(AbstractApplication):
     assigned_users = models.ManyToManyField("accounts.User", blank=True, related_name="assigned_clients")
     assigned_groups = models.ManyToManyField("accounts.Group", blank=True, related_name="assigned_clients")
     last_updated = models.DateTimeField(auto_now=True)
+    # Tokens issued at or before this moment are dead for good: set on deactivation (docs/operations.md).
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -203,3 +205,53 @@ class TrustedOrigin(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.origin})"
+
+
+# Client credentials: public keys for private_key_jwt, and the replay store of client assertions ----
+
+def new_client_jwk_id() -> str:
+    return okta_id("pks")
+
+
+class JsonWebKeyStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class ClientJsonWebKey(models.Model):
+    """A public key (RSA or EC) a client signs its `private_key_jwt` assertions with (REFERENCE §8.2).
+
+    Write through `clients.credentials_services`, which refuses private material and keeps at most 50.
+    """
+
+    id = models.CharField(primary_key=True, max_length=20, default=new_client_jwk_id, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="json_web_keys")
+    kid = models.CharField(max_length=255)
+    kty = models.CharField(max_length=8)
+    alg = models.CharField(max_length=16, blank=True)
+    use = models.CharField(max_length=8, default="sig")
+    public_jwk = models.JSONField(help_text="The public JWK as registered (kty, kid, n/e or crv/x/y).")
+    status = models.CharField(max_length=16, choices=JsonWebKeyStatus.choices, default=JsonWebKeyStatus.ACTIVE)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created"]
+        verbose_name = "client JSON Web Key"
+        constraints = [models.UniqueConstraint(fields=["client", "kid"], name="clients_jwk_unique_kid")]
+
+    def __str__(self):
+        return f"{self.kid} ({self.status})"
+
+
+class UsedClientAssertion(models.Model):
+    """`jti`s of client assertions already accepted, kept until the assertion expires (RFC 7523 §3).
+
+    The replay store without Redis: a primary-key insert is atomic across processes.
+    """
+
+    key = models.CharField(primary_key=True, max_length=64, help_text="SHA-256 of client_id and jti.")
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return self.key

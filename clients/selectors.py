@@ -5,11 +5,19 @@ from dataclasses import dataclass
 from authservers import crypto
 from authservers.runtime import ClientSnapshot, SnapshotCache
 
-from .models import Client, ClientStatus, SecretStatus, TrustedOrigin, TrustedOriginScope, TrustedOriginStatus
+from .models import (
+    Client,
+    ClientStatus,
+    JsonWebKeyStatus,
+    SecretStatus,
+    TrustedOrigin,
+    TrustedOriginScope,
+    TrustedOriginStatus,
+)
 
 
 def _load_client_snapshot(client_id: str) -> ClientSnapshot | None:
-    client = Client.objects.filter(client_id=client_id).prefetch_related("secrets").first()
+    client = Client.objects.filter(client_id=client_id).prefetch_related("secrets", "json_web_keys").first()
     if client is None:
         return None
     return ClientSnapshot(
@@ -22,7 +30,22 @@ def _load_client_snapshot(client_id: str) -> ClientSnapshot | None:
         consent_method=client.consent_method,
         profile=client.profile if isinstance(client.profile, dict) else {},
         refresh_token_rotation=client.refresh_token_rotation, refresh_token_leeway=client.refresh_token_leeway,
+        jwks=_verification_keys(client), jwks_uri=client.jwks_uri or "",
+        tokens_valid_after=int(client.tokens_valid_after.timestamp()) if client.tokens_valid_after else 0,
     )
+
+
+def _verification_keys(client: Client) -> dict:
+    """kid -> parsed public key of the client's ACTIVE JSON Web Keys (and of an inline `jwks` document)."""
+    from .credentials_keys import parse_jwks_document
+
+    keys = parse_jwks_document(client.jwks) if client.jwks else {}
+    for row in client.json_web_keys.all():
+        if row.status == JsonWebKeyStatus.ACTIVE:
+            keys.update(parse_jwks_document({"keys": [row.public_jwk]}))
+        else:
+            keys.pop(row.kid, None)
+    return keys
 
 
 _clients = SnapshotCache("client", _load_client_snapshot)

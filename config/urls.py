@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/", include("authservers.api.urls")),
     path("api/v1/", include("clients.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("clients.credentials_urls")),
+    path("api/v1/", include("authservers.logs_urls")),
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),
 ]

@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: servers, scopes, clients, and cache hygiene between tests."""
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -69,6 +70,12 @@ def _fresh_snapshot_caches():
     clear_snapshot_caches()
     yield
     clear_snapshot_caches()
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings):
+    """Rate-limit counters live for a minute in Redis: each test counts in a namespace of its own."""
+    settings.CASTELLAN_RATE_LIMIT_PREFIX = f"castellan:rl:test:{uuid.uuid4().hex}:"
 
 
 @dataclass(frozen=True)

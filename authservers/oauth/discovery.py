@@ -8,6 +8,10 @@ from ..runtime import ServerSnapshot
 from .server import SUPPORTED_GRANT_TYPES
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
+CONFIDENTIAL_AUTH_METHODS = CLIENT_AUTH_METHODS[:4]
+# RFC 8414 §2: the algorithms client assertions may use (client_auth.HMAC_ALGS and KEY_ALGS).
+ASSERTION_ALGS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+                  "ES256", "ES384", "ES512"]
 OIDC_CLAIMS = ["iss", "ver", "sub", "aud", "iat", "exp", "jti", "auth_time", "amr", "idp", "nonce", "name",
                "nickname", "preferred_username", "given_name", "middle_name", "family_name", "email",
                "email_verified", "profile", "zoneinfo", "locale", "address", "phone_number", "picture",
@@ -35,13 +39,16 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "subject_types_supported": ["public"],
         "scopes_supported": sorted(name for name, scope in server.scopes.items() if scope.published),
         # `none`: public clients redeem codes with PKCE (RFC 7636)
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "claims_supported": OIDC_CLAIMS if openid else OAUTH_CLAIMS,
         "code_challenge_methods_supported": ["S256"],
         "introspection_endpoint": f"{endpoint}/introspect",
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "revocation_endpoint": f"{endpoint}/revoke",
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "end_session_endpoint": f"{endpoint}/logout",
         "request_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,  # RFC 9207

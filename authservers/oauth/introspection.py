@@ -34,6 +34,9 @@ def introspect_token(token: str, *, server: ServerSnapshot, issuer: str, client:
         return None
     if access_token_is_revoked(claims.get("jti", "")):
         return None
+    # REFERENCE §6.5: a client deactivation, and a user's deactivation or deletion, end their tokens.
+    if not client.token_is_current(claims.get("iat")) or (claims.get("uid") and not _user_is_active(claims["uid"])):
+        return None
     scopes = claims.get("scp") or []
     response = {
         "scope": " ".join(scopes) if isinstance(scopes, list) else str(scopes),
@@ -86,6 +89,12 @@ def introspect_refresh_token(token: str, *, server: ServerSnapshot, issuer: str,
         "uid": user.pk,
         "token_type": "refresh_token",
     }
+
+
+def _user_is_active(user_id) -> bool:
+    from accounts.models import User, UserStatus
+
+    return isinstance(user_id, str) and User.objects.filter(pk=user_id, status=UserStatus.ACTIVE).exists()
 
 
 def revoke_token(token: str, *, server: ServerSnapshot, issuer: str, client: ClientSnapshot) -> None:

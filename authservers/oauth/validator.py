@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from clients.credentials_runtime import assertion_context
 from clients.selectors import client_snapshot
 from policies.evaluation import Decision
 
@@ -39,7 +40,8 @@ class CastellanValidator(OAuth2Validator):
         return _presented(request).method != "none"
 
     def authenticate_client(self, request, *args, **kwargs):
-        client = client_auth.authenticate(_presented(request), client_snapshot)
+        client = client_auth.authenticate(_presented(request), client_snapshot,
+                                          assertion_context(issuer=issuer_of(request), path=request.uri))
         request.client = client
         request.client_id = client.client_id
         return True

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "config.middleware.OktaRequestIdMiddleware",
     "authservers.cors.CorsMiddleware",
     "authservers.middleware.OAuthRequestGuardMiddleware",
+    "authservers.ratelimit.RateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -263,3 +264,29 @@ LOGGING = {
 # "inline": written at once in the caller's transaction.
 CASTELLAN_SYSTEM_LOG_WRITER = env.str("CASTELLAN_SYSTEM_LOG_WRITER", default="batched")
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# Clients that authenticate with private_key_jwt through a jwks_uri (docs/client-credentials.md):
+# how long a fetched JWKS is kept, how soon an unknown kid may trigger a refetch, and the fetch timeout.
+CASTELLAN_CLIENT_JWKS_CACHE_SECONDS = env.int("CASTELLAN_CLIENT_JWKS_CACHE_SECONDS", default=300)
+CASTELLAN_CLIENT_JWKS_REFETCH_SECONDS = env.int("CASTELLAN_CLIENT_JWKS_REFETCH_SECONDS", default=30)
+CASTELLAN_CLIENT_JWKS_TIMEOUT_SECONDS = env.float("CASTELLAN_CLIENT_JWKS_TIMEOUT_SECONDS", default=3.0)
+
+# Rate limits (docs/settings.md): requests per minute per client IP for each endpoint family, with
+# Okta's X-Rate-Limit-* headers and 429 past them; 0 leaves a family unlimited. `off` disables them
+# all (benchmarks). Counted in Redis when REDIS_URL is set, else in this process's cache.
+CASTELLAN_RATE_LIMITS = env.str("CASTELLAN_RATE_LIMITS", default="on")
+CASTELLAN_RATE_LIMIT_TOKEN = env.int("CASTELLAN_RATE_LIMIT_TOKEN", default=1200)
+CASTELLAN_RATE_LIMIT_AUTHORIZE = env.int("CASTELLAN_RATE_LIMIT_AUTHORIZE", default=600)
+CASTELLAN_RATE_LIMIT_INTROSPECT = env.int("CASTELLAN_RATE_LIMIT_INTROSPECT", default=1200)
+CASTELLAN_RATE_LIMIT_REVOKE = env.int("CASTELLAN_RATE_LIMIT_REVOKE", default=600)
+CASTELLAN_RATE_LIMIT_USERINFO = env.int("CASTELLAN_RATE_LIMIT_USERINFO", default=1200)
+CASTELLAN_RATE_LIMIT_KEYS = env.int("CASTELLAN_RATE_LIMIT_KEYS", default=3000)  # v1/keys and discovery
+CASTELLAN_RATE_LIMIT_OAUTH = env.int("CASTELLAN_RATE_LIMIT_OAUTH", default=600)  # other /oauth2 endpoints
+CASTELLAN_RATE_LIMIT_LOGS = env.int("CASTELLAN_RATE_LIMIT_LOGS", default=120)  # /api/v1/logs
+CASTELLAN_RATE_LIMIT_API = env.int("CASTELLAN_RATE_LIMIT_API", default=600)  # the rest of /api/v1
+# Failed client authentications per minute for one client_id from one IP before that IP gets 429
+# for that client (elsewhere the client goes on working).
+CASTELLAN_RATE_LIMIT_CLIENT_AUTH_FAILURES = env.int("CASTELLAN_RATE_LIMIT_CLIENT_AUTH_FAILURES", default=20)
+# Behind a proxy that sets the client's address in a header (e.g. X-Real-IP), name it here; else
+# REMOTE_ADDR is used and every client behind the proxy shares one bucket.
+CASTELLAN_RATE_LIMIT_CLIENT_IP_HEADER = env.str("CASTELLAN_RATE_LIMIT_CLIENT_IP_HEADER", default="")
