@@ -3,12 +3,14 @@
 https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 · https://openid.net/specs/openid-connect-core-1_0.html
 Pure: the view parses an `AuthorizationRequest`, then runs the checks in their order. Until the
 client and the redirect URI are verified, an error is shown on a page (`verify_client`); after
-that, it goes back to the client (`validate_request`, `check_user`, `check_consent`). oauthlib's
+that, it goes back to the client (`validate_request`, `check_user`, `plan_consent`) in the
+requested response mode: `query` or `form_post` (OAuth 2.0 Form Post Response Mode). oauthlib's
 AuthorizationCodeGrant would answer with its own texts and order, so the authorize side is done
 here; the token side runs through oauthlib (`validator.CastellanValidator`).
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..runtime import ClientSnapshot, ServerSnapshot
@@ -17,7 +19,11 @@ from . import errors, pkce
 
 SUPPORTED_RESPONSE_TYPES = ("code",)
 PROMPT_VALUES = {"none", "login", "consent"}
+RESPONSE_MODES = ("query", "form_post")
 MAX_STATE_LENGTH = 2048
+MAX_NONCE_LENGTH = 2048
+MAX_LOGIN_HINT_LENGTH = 1024
+MAX_AGE_LIMIT = 2**31 - 1  # Okta: max_age is 0..2^31-1 seconds (REFERENCE §2.1)
 CODE_LIFETIME = 300  # Okta: an authorization code is single use and lives 300 s (REFERENCE §2.1)
 _PARAMETERS = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge",
                "code_challenge_method", "prompt", "response_mode", "max_age", "login_hint")
@@ -60,12 +66,49 @@ class AuthorizationRequest:
     def prompts(self) -> set[str]:
         return {value for value in (self.prompt or "").split(" ") if value}
 
+    @property
+    def mode(self) -> str:
+        """The response mode errors and results go back in: form_post only when asked for exactly."""
+        return "form_post" if self.response_mode == "form_post" else "query"
+
+    @property
+    def max_age_seconds(self) -> int | None:
+        """`max_age` as an int once `check_max_age` passed; None when absent."""
+        return int(self.max_age) if self.max_age not in (None, "") else None
+
+    def to_params(self) -> dict[str, str]:
+        """The request's parameters as sent, for a round trip through the sign-in or consent page."""
+        return {name: getattr(self, name) for name in _PARAMETERS if getattr(self, name) is not None}
+
 
 @dataclass(frozen=True)
 class AuthorizationRedirect:
-    """Where the browser goes next: the client's redirect URI with the response parameters."""
+    """The authorization response: the client's redirect URI, the parameters, and how they travel."""
 
-    url: str
+    redirect_uri: str
+    params: dict = field(default_factory=dict)
+    response_mode: str = "query"
+
+    @property
+    def url(self) -> str:
+        """The redirect URI with the parameters in its query (the `query` response mode)."""
+        return redirect_with(self.redirect_uri, self.params)
+
+
+@dataclass(frozen=True)
+class ConsentPrompt:
+    """No code yet: the consent page must ask about `scopes` (in request order) first."""
+
+    scopes: tuple[str, ...]
+    optional: frozenset[str] = frozenset()
+    declined: frozenset[str] = frozenset()  # optional scopes left unchecked before: shown unchecked
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """The user's "Allow" on the consent page: the optional scopes left checked."""
+
+    accepted_optional: frozenset[str] = frozenset()
 
 
 # --- before the client and redirect URI are verified: an error page ---------------------------------
@@ -123,10 +166,33 @@ def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> No
 
 
 def check_response_mode(req: AuthorizationRequest) -> None:
-    if req.response_mode not in (None, "", "query"):
-        # form_post arrives with the rest of issue 4; fragment is for implicit flows.
+    if req.response_mode not in (None, "", *RESPONSE_MODES):
+        # fragment is for the implicit and hybrid flows.
         raise errors.OAuthError("The response mode is not supported by the authorization server. "
-                                "Supported response modes: [query].")
+                                f"Supported response modes: [{', '.join(RESPONSE_MODES)}].")
+
+
+def check_nonce(req: AuthorizationRequest) -> None:
+    if req.nonce is not None and (len(req.nonce) > MAX_NONCE_LENGTH or any(ord(ch) < 0x20 for ch in req.nonce)):
+        raise errors.InvalidRequest("The 'nonce' parameter has an invalid value.")
+
+
+def check_max_age(req: AuthorizationRequest) -> None:
+    # OIDC Core §3.1.2.1: non-negative integer seconds. Okta: at most 2^31-1, and prompt=none with
+    # max_age=0 cannot be satisfied (REFERENCE §2.1).
+    if req.max_age is None:
+        return
+    value = req.max_age
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_AGE_LIMIT:
+        raise errors.InvalidRequest("The 'max_age' parameter has an invalid value.")
+    if int(value) == 0 and "none" in req.prompts:
+        raise errors.InvalidRequest("The 'max_age' parameter cannot be 0 when 'prompt' is 'none'.")
+
+
+def check_login_hint(req: AuthorizationRequest) -> None:
+    hint = req.login_hint
+    if hint is not None and (len(hint) > MAX_LOGIN_HINT_LENGTH or any(ord(ch) < 0x20 for ch in hint)):
+        raise errors.InvalidRequest("The 'login_hint' parameter has an invalid value.")
 
 
 def check_scopes(req: AuthorizationRequest) -> None:
@@ -159,6 +225,9 @@ def validate_request(req: AuthorizationRequest, client: ClientSnapshot, server: 
     check_response_type(req, client)
     check_response_mode(req)
     check_prompt(req)
+    check_max_age(req)
+    check_nonce(req)
+    check_login_hint(req)
     check_scopes(req)
     check_known_scopes(req, server)
     check_code_challenge(req, client)
@@ -167,9 +236,23 @@ def validate_request(req: AuthorizationRequest, client: ClientSnapshot, server: 
 # --- the signed-in user -----------------------------------------------------------------------------
 
 
-def check_session(req: AuthorizationRequest, signed_in: bool) -> bool:
-    """True when the user must sign in first; `prompt=none` cannot show the sign-in page."""
-    if signed_in and "login" not in req.prompts:
+def session_too_old(req: AuthorizationRequest, auth_time: int | None, now: int) -> bool:
+    """OIDC Core §3.1.2.1: with `max_age`, a sign-in older than that many seconds must be redone.
+
+    `max_age=0` always asks again, like `prompt=login`; an unknown sign-in time counts as too old.
+    """
+    max_age = req.max_age_seconds
+    if max_age is None:
+        return False
+    if max_age == 0 or auth_time is None:
+        return True
+    return now - auth_time > max_age
+
+
+def check_session(req: AuthorizationRequest, signed_in: bool, *, auth_time: int | None = None,
+                  now: int = 0) -> bool:
+    """True when the user must sign in (again) first; `prompt=none` cannot show the sign-in page."""
+    if signed_in and "login" not in req.prompts and not session_too_old(req, auth_time, now):
         return False
     if "none" in req.prompts:
         raise errors.LoginRequired("The client specified not to prompt, but the user is not logged in.")
@@ -184,25 +267,69 @@ def check_user(*, active: bool, assigned: bool) -> None:
         raise errors.AuthorizationAccessDenied(errors.USER_NOT_ASSIGNED)
 
 
+CONSENT_ENABLED = ("REQUIRED", "FLEXIBLE")
+
+
 def consent_needed(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot,
                    scopes) -> list[str]:
     """The granted scopes the consent matrix would prompt for (REFERENCE §3)."""
     prompted = ("consent" in req.prompts) or client.consent_method == "REQUIRED"
     if not prompted:
         return []
-    return [name for name in scopes if server.scopes[name].consent in ("REQUIRED", "FLEXIBLE")]
+    return [name for name in scopes if server.scopes[name].consent in CONSENT_ENABLED]
 
 
-def check_consent(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, scopes) -> None:
-    # TODO(issue 4): the consent page; until then any prompted scope answers consent_required.
-    if consent_needed(req, client, server, scopes):
-        raise errors.ConsentRequired("The client requires user consent, which this server cannot ask for yet.")
+CONSENT_REQUIRED = "The client specified not to prompt, but the user has not consented to all requested scopes."
+CONSENT_DENIED = "The resource owner or authorization server denied the request."
+
+
+@dataclass(frozen=True)
+class ConsentPlan:
+    """What the consent matrix and the stored grants make of the granted scopes."""
+
+    ask: tuple[str, ...]  # scopes the page must show; empty: no page
+    skipped: frozenset[str]  # optional scopes declined before and not asked again: left out of the code
+    optional: frozenset[str] = frozenset()
+    declined: frozenset[str] = frozenset()
+
+    def prompt(self) -> ConsentPrompt:
+        return ConsentPrompt(scopes=self.ask, optional=self.optional & set(self.ask),
+                             declined=self.declined & set(self.ask))
+
+    def outcome(self, answer: ConsentAnswer | None) -> tuple[frozenset[str], frozenset[str]]:
+        """(scopes allowed, optional scopes declined) by `answer` to the page; nothing without a page."""
+        if not self.ask or answer is None:
+            return frozenset(), frozenset()
+        asked_optional = self.optional & set(self.ask)
+        declined = asked_optional - answer.accepted_optional
+        return frozenset(self.ask) - declined, frozenset(declined)
+
+
+def plan_consent(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, scopes,
+                 states: Mapping[str, str], optional: frozenset[str]) -> ConsentPlan:
+    """REFERENCE §3 and §12.2: ask for the prompted scopes not granted yet; `prompt=consent` asks for all.
+
+    `states` maps scope names to the user's current grant (ACTIVE or DECLINED). An optional scope the
+    user left unchecked is not asked again and stays out of the code (even for a TRUSTED client: the
+    user said no), until `prompt=consent` asks again.
+    """
+    prompted = consent_needed(req, client, server, scopes)
+    declined = frozenset(name for name in scopes if states.get(name) == "DECLINED" and name in optional)
+    if "consent" in req.prompts:
+        return ConsentPlan(ask=tuple(prompted), skipped=frozenset(), optional=optional, declined=declined)
+    ask = tuple(name for name in prompted if states.get(name) != "ACTIVE" and name not in declined)
+    return ConsentPlan(ask=ask, skipped=declined, optional=optional, declined=declined)
 
 
 def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user, *,
-               issuer: str, now) -> AuthorizationRedirect:
-    """The signed-in user's part, in order: active, assigned, policy, consent; then a code is stored."""
-    from .. import code_services
+               issuer: str, now, auth_time: int | None = None,
+               answer: ConsentAnswer | None = None) -> AuthorizationRedirect | ConsentPrompt:
+    """The signed-in user's part, in order: active, assigned, policy, consent; then a code is stored.
+
+    Returns a `ConsentPrompt` when the consent page must be shown first (`answer` is None); with the
+    user's `answer` from that page, the consent is recorded with the code.
+    """
+    from .. import code_services, consents
     from . import decisions
 
     group_ids = code_services.user_group_ids(user)
@@ -213,11 +340,25 @@ def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: Server
                                     group_ids=group_ids)
     except errors.PolicyDenied as exc:
         raise errors.AuthorizationAccessDenied(exc.description) from None  # a redirect at /authorize (§5.3.4)
-    check_consent(req, client, server, decision.scopes)
-    auth_time = int((user.last_login or now).timestamp())
+    plan = ConsentPlan(ask=(), skipped=frozenset())
+    if any(server.scopes[name].consent in CONSENT_ENABLED for name in decision.scopes):
+        plan = plan_consent(req, client, server, decision.scopes,
+                            consents.consent_states(user_id=user.pk, client_pk=client.id, server_id=server.id),
+                            consents.optional_scopes(server_id=server.id, names=decision.scopes))
+    if plan.ask and answer is None:
+        if "none" in req.prompts:
+            raise errors.ConsentRequired(CONSENT_REQUIRED)
+        return plan.prompt()
+    allowed, declined = plan.outcome(answer)
+    scopes = [name for name in decision.scopes if name not in plan.skipped and name not in declined]
+    if auth_time is None:
+        auth_time = int((user.last_login or now).timestamp())
+    if allowed or declined:
+        consents.consent_record(user=user, client_pk=client.id, server_id=server.id, issuer=issuer,
+                                allowed=allowed, declined=declined, now=now)
     code = code_services.authorization_code_create(
         server_id=server.id, client_pk=client.id, user=user, redirect_uri=req.redirect_uri,
-        scopes=decision.scopes, code_challenge=req.code_challenge,
+        scopes=scopes, code_challenge=req.code_challenge,
         code_challenge_method=req.code_challenge_method if req.code_challenge else None, nonce=req.nonce,
         decision=decision, auth_time=auth_time, now=now)
     return code_redirect(req, code, issuer)
@@ -236,9 +377,10 @@ def redirect_with(redirect_uri: str, params: dict) -> str:
 
 def error_redirect(req: AuthorizationRequest, exc: errors.OAuthError, issuer: str) -> AuthorizationRedirect:
     # RFC 6749 §4.1.2.1 errors; RFC 9207: every authorization response carries `iss`.
-    return AuthorizationRedirect(redirect_with(req.redirect_uri, {
-        "error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}))
+    params = {"error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}
+    return AuthorizationRedirect(req.redirect_uri, {name: value for name, value in params.items() if value},
+                                 req.mode)
 
 
 def code_redirect(req: AuthorizationRequest, code: str, issuer: str) -> AuthorizationRedirect:
-    return AuthorizationRedirect(redirect_with(req.redirect_uri, {"code": code, "state": req.state, "iss": issuer}))
+    return AuthorizationRedirect(req.redirect_uri, {"code": code, "state": req.state, "iss": issuer}, req.mode)
