@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from . import systemlog
 from .models import ConsentGrant, ConsentSource, ConsentStatus, Scope
+
+CONSENT_GRANT = "app.oauth2.as.consent.grant"
+CONSENT_REVOKE = "app.oauth2.as.consent.revoke"
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,16 @@ def consent_record(*, user, client_pk: str, server_id: str, issuer: str, allowed
             continue  # deleted meanwhile: nothing to consent to
         row = current.get(scope_id)
         if row is None:
-            ConsentGrant.objects.create(user=user, client_id=client_pk, server_id=server_id, scope_id=scope_id,
-                                        status=status, source=ConsentSource.END_USER, issuer=issuer,
-                                        created=now, last_updated=now)
+            row = ConsentGrant.objects.create(user=user, client_id=client_pk, server_id=server_id,
+                                              scope_id=scope_id, status=status, source=ConsentSource.END_USER,
+                                              issuer=issuer, created=now, last_updated=now)
         elif row.status != status:
             ConsentGrant.objects.filter(pk=row.pk).update(status=status, issuer=issuer, last_updated=now)
+        else:
+            continue
+        if status == ConsentStatus.ACTIVE:
+            systemlog.emit(CONSENT_GRANT, actor=systemlog.actor_for_user(user), message="Consent granted",
+                           targets=[systemlog.target(row.pk, "ConsentGrant", name)])
 
 
 def consent_grants_for(*, user, client_id: str | None = None, scope_name: str | None = None):
@@ -81,13 +90,18 @@ def consent_grants_for(*, user, client_id: str | None = None, scope_name: str | 
     return grants
 
 
-def consent_revoke(grants, *, now=None) -> list[str]:
+def consent_revoke(grants, *, actor: dict | None = None, now=None) -> list[str]:
     """Revoke `grants` (a queryset): the next authorize request asks again. Returns the revoked ids."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(grants.select_for_update().exclude(status=ConsentStatus.REVOKED).values_list("id", flat=True))
-        ConsentGrant.objects.filter(pk__in=ids).update(status=ConsentStatus.REVOKED, last_updated=now)
-    return ids
+        rows = list(grants.select_for_update(of=("self",)).exclude(status=ConsentStatus.REVOKED)
+                    .values_list("id", "scope__name"))
+        ConsentGrant.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=ConsentStatus.REVOKED,
+                                                                          last_updated=now)
+        for pk, name in rows:
+            systemlog.emit(CONSENT_REVOKE, actor=actor or systemlog.system_actor(), message="Consent revoked",
+                           targets=[systemlog.target(pk, "ConsentGrant", name)])
+    return [pk for pk, _ in rows]
 
 
 def consent_grant_to_okta(grant: ConsentGrant) -> dict:
