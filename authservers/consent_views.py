@@ -42,15 +42,12 @@ def _page(request, template: str, context: dict, *, status: int = 200, csp: str)
     return response
 
 
-def _source(url: str) -> str:
-    """A CSP source expression for `url`'s origin (`https://host:port`, or `scheme:` for app schemes)."""
+def _https_origin(url: str) -> str | None:
+    """`https://host[:port]` of an https URL, usable as a CSP source; None otherwise."""
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https") and parts.netloc and all(ch not in parts.netloc for ch in " ;,'\""):
-        return f"{scheme}://{parts.netloc}"
-    if scheme and scheme.replace(".", "").replace("+", "").replace("-", "").isalnum():
-        return f"{scheme}:"
-    return "'none'"
+    if parts.scheme != "https" or not parts.netloc or any(ch in parts.netloc for ch in " ;,'\"\\"):
+        return None
+    return f"https://{parts.netloc}"
 
 
 def _error_page(request, description: str, *, error: str = "invalid_request", status: int = 400):
@@ -132,24 +129,25 @@ def consent(request, request_id: str):
     except errors.OAuthError as exc:
         result = authorization.error_redirect(req, exc, issuer)
     if isinstance(result, authorization.ConsentPrompt):
-        return _consent_page(request, request_id, client_pk=client.id, server_id=server.id, prompt=result,
-                             redirect_uri=req.redirect_uri)
+        return _consent_page(request, request_id, client_pk=client.id, server_id=server.id, prompt=result)
     _pending(request, request_id, take=True)  # answered without the page (granted meanwhile, or an error)
     return respond(request, result)
 
 
 def _consent_page(request, request_id: str, *, client_pk: str, server_id: str,
-                  prompt: authorization.ConsentPrompt, redirect_uri: str) -> HttpResponse:
+                  prompt: authorization.ConsentPrompt) -> HttpResponse:
     app = Client.objects.only("label", "logo_uri", "client_uri", "policy_uri", "tos_uri").get(pk=client_pk)
     details = scope_details(server_id=server_id, names=prompt.scopes)
     scopes = [{"name": name, "display_name": details[name].display_name if name in details else name,
                "description": details[name].description if name in details else "",
                "optional": name in prompt.optional, "checked": name not in prompt.declined}
               for name in prompt.scopes]
-    image_source = f" {_source(app.logo_uri)}" if app.logo_uri.startswith("https://") else ""
-    # The answer is a redirect to the client: browsers check form-action along the redirect chain.
-    csp = (f"default-src 'none'; style-src 'self'; img-src 'self'{image_source}; "
-           f"form-action 'self' {_source(redirect_uri)}; frame-ancestors 'none'; base-uri 'none'")
+    logo_origin = _https_origin(app.logo_uri)
+    image_source = f" {logo_origin}" if logo_origin else ""
+    # No form-action: the answer redirects to the client, whose callback may redirect on, and browsers
+    # check form-action along that whole chain. The page runs no script and escapes all it shows.
+    csp = (f"default-src 'none'; style-src 'self'; img-src 'self'{image_source}; frame-ancestors 'none'; "
+           "base-uri 'none'")
     context = {"app": app, "scopes": scopes, "request_id": request_id,
                "logo_uri": app.logo_uri if image_source else ""}
     return _page(request, "authservers/consent.html", context, csp=csp)
