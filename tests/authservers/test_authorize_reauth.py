@@ -154,3 +154,9 @@ def test_signed_in_user_ignores_the_hint(signed_in, authserver, web_app):
 def test_oversized_nonce_is_invalid_request(signed_in, authserver, web_app):
     params = redirect_params(signed_in.get(AUTHORIZE, authorize_params(web_app, nonce="n" * 2049)))
     assert params["error"] == "invalid_request" and "nonce" in params["error_description"]
+
+
+def test_sign_in_page_lets_the_redirect_chain_reach_the_client(client):
+    # Chromium applies form-action to each redirect after the sign-in POST: /authorize, then the client.
+    csp = client.get("/login/")["Content-Security-Policy"]
+    assert "form-action" not in csp and "frame-ancestors 'none'" in csp and "script-src 'none'" in csp
