@@ -9,13 +9,22 @@ AuthorizationCodeGrant would answer with its own texts and order, so the authori
 here; the token side runs through oauthlib (`validator.CastellanValidator`).
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..runtime import ClientSnapshot, ServerSnapshot
 from ..scope_rules import OIDC_SCOPES
 from . import errors, pkce
+from .consent import (  # noqa: F401  (re-exported: the consent matrix is part of the request's checks)
+    CONSENT_DENIED,
+    CONSENT_ENABLED,
+    CONSENT_REQUIRED,
+    ConsentAnswer,
+    ConsentPlan,
+    ConsentPrompt,
+    consent_needed,
+    plan_consent,
+)
 
 SUPPORTED_RESPONSE_TYPES = ("code",)
 PROMPT_VALUES = {"none", "login", "consent"}
@@ -93,22 +102,6 @@ class AuthorizationRedirect:
     def url(self) -> str:
         """The redirect URI with the parameters in its query (the `query` response mode)."""
         return redirect_with(self.redirect_uri, self.params)
-
-
-@dataclass(frozen=True)
-class ConsentPrompt:
-    """No code yet: the consent page must ask about `scopes` (in request order) first."""
-
-    scopes: tuple[str, ...]
-    optional: frozenset[str] = frozenset()
-    declined: frozenset[str] = frozenset()  # optional scopes left unchecked before: shown unchecked
-
-
-@dataclass(frozen=True)
-class ConsentAnswer:
-    """The user's "Allow" on the consent page: the optional scopes left checked."""
-
-    accepted_optional: frozenset[str] = frozenset()
 
 
 # --- before the client and redirect URI are verified: an error page ---------------------------------
@@ -265,60 +258,6 @@ def check_user(*, active: bool, assigned: bool) -> None:
     # Okta: a user gets tokens only when assigned to the app, directly or through a group (§2.1).
     if not assigned:
         raise errors.AuthorizationAccessDenied(errors.USER_NOT_ASSIGNED)
-
-
-CONSENT_ENABLED = ("REQUIRED", "FLEXIBLE")
-
-
-def consent_needed(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot,
-                   scopes) -> list[str]:
-    """The granted scopes the consent matrix would prompt for (REFERENCE §3)."""
-    prompted = ("consent" in req.prompts) or client.consent_method == "REQUIRED"
-    if not prompted:
-        return []
-    return [name for name in scopes if server.scopes[name].consent in CONSENT_ENABLED]
-
-
-CONSENT_REQUIRED = "The client specified not to prompt, but the user has not consented to all requested scopes."
-CONSENT_DENIED = "The resource owner or authorization server denied the request."
-
-
-@dataclass(frozen=True)
-class ConsentPlan:
-    """What the consent matrix and the stored grants make of the granted scopes."""
-
-    ask: tuple[str, ...]  # scopes the page must show; empty: no page
-    skipped: frozenset[str]  # optional scopes declined before and not asked again: left out of the code
-    optional: frozenset[str] = frozenset()
-    declined: frozenset[str] = frozenset()
-
-    def prompt(self) -> ConsentPrompt:
-        return ConsentPrompt(scopes=self.ask, optional=self.optional & set(self.ask),
-                             declined=self.declined & set(self.ask))
-
-    def outcome(self, answer: ConsentAnswer | None) -> tuple[frozenset[str], frozenset[str]]:
-        """(scopes allowed, optional scopes declined) by `answer` to the page; nothing without a page."""
-        if not self.ask or answer is None:
-            return frozenset(), frozenset()
-        asked_optional = self.optional & set(self.ask)
-        declined = asked_optional - answer.accepted_optional
-        return frozenset(self.ask) - declined, frozenset(declined)
-
-
-def plan_consent(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, scopes,
-                 states: Mapping[str, str], optional: frozenset[str]) -> ConsentPlan:
-    """REFERENCE §3 and §12.2: ask for the prompted scopes not granted yet; `prompt=consent` asks for all.
-
-    `states` maps scope names to the user's current grant (ACTIVE or DECLINED). An optional scope the
-    user left unchecked is not asked again and stays out of the code (even for a TRUSTED client: the
-    user said no), until `prompt=consent` asks again.
-    """
-    prompted = consent_needed(req, client, server, scopes)
-    declined = frozenset(name for name in scopes if states.get(name) == "DECLINED" and name in optional)
-    if "consent" in req.prompts:
-        return ConsentPlan(ask=tuple(prompted), skipped=frozenset(), optional=optional, declined=declined)
-    ask = tuple(name for name in prompted if states.get(name) != "ACTIVE" and name not in declined)
-    return ConsentPlan(ask=ask, skipped=declined, optional=optional, declined=declined)
 
 
 def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user, *,

@@ -1,8 +1,8 @@
-"""The consent plan, max_age and form_post responses of oauth/authorize.py, without HTTP or the database."""
+"""The consent plan (oauth/consent.py), max_age and form_post responses (oauth/authorize.py), pure."""
 
 import pytest
 
-from authservers.oauth import authorize, errors
+from authservers.oauth import authorize, consent, errors
 
 from .test_authorize_checks import REDIRECT, client_snapshot, request, server_snapshot
 
@@ -12,7 +12,7 @@ REQUIRED_CLIENT = client_snapshot(consent_method="REQUIRED")
 
 
 def plan(states=None, optional=frozenset({"write"}), client=REQUIRED_CLIENT, **overrides):
-    return authorize.plan_consent(request(**overrides), client, SERVER, SCOPES, states or {}, optional)
+    return consent.plan_consent(request(**overrides), client, SERVER, SCOPES, states or {}, optional)
 
 
 def test_nothing_granted_asks_for_every_consent_scope():
@@ -59,12 +59,12 @@ def test_prompt_consent_on_a_trusted_client_follows_the_matrix():
     (frozenset({"write", "read", "list", "admin"}), {"read", "write"}, set()),  # only optional ones count
 ])
 def test_answer_outcome(accepted, allowed, declined):
-    outcome = plan().outcome(authorize.ConsentAnswer(accepted_optional=accepted))
+    outcome = plan().outcome(consent.ConsentAnswer(accepted_optional=accepted))
     assert outcome == (allowed, declined)
 
 
 def test_no_page_no_outcome():
-    assert plan({"read": "ACTIVE", "write": "ACTIVE"}).outcome(authorize.ConsentAnswer()) == (set(), set())
+    assert plan({"read": "ACTIVE", "write": "ACTIVE"}).outcome(consent.ConsentAnswer()) == (set(), set())
     assert plan().outcome(None) == (set(), set())
 
 
