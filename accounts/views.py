@@ -50,7 +50,10 @@ class SignInView(View):
 
     def get(self, request):
         next_url = safe_next(request.GET.get("next"))
-        return _page(request, self.template_name, {"form": SignInForm(), "next": next_url})
+        # OIDC login_hint, passed on by /authorize: prefills the username, nothing more.
+        hint = request.GET.get("login_hint", "")
+        initial = {"login": hint} if hint and len(hint) <= 255 and hint.isprintable() else {}
+        return _page(request, self.template_name, {"form": SignInForm(initial=initial), "next": next_url})
 
     def post(self, request):
         next_url = safe_next(request.POST.get("next") or request.GET.get("next"))

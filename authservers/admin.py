@@ -38,6 +38,7 @@ from .models import (
     SigningAlg,
     SigningKey,
 )
+from .models.consents import ConsentGrant, ConsentStatus
 from .models.servers import ACCESS_TOKEN_ALG_CAVEAT, DEFAULT_SERVER_ID
 from .presenters import access_token_alg_summary, authserver_issuer
 from .scope_rules import scope_name_problem
@@ -509,6 +510,34 @@ class DeviceGrantAdmin(TokenAdmin):
     list_display = ("id", "server", "client_id", "user", "status", "expires")
     search_fields = ("client_id", "user__login")
     fields = ("server", "client_id", "user", "status", "scope", "interval", "expires", "last_checked")
+
+
+# Consent grants ----------------------------------------------------------------------------------
+
+@admin.register(ConsentGrant)
+class ConsentGrantAdmin(ReadOnlyAdmin):
+    """Users' consents (REFERENCE §8.4): listed here, revoked with the action (or `manage.py revokeconsent`)."""
+
+    list_display = ("id", "user", "client", "scope", "server", "status", "source", "created", "last_updated")
+    list_filter = ("status", "server")
+    list_select_related = ("user", "client", "scope", "server")
+    search_fields = ("id", "user__login", "client__client_id", "client__label", "scope__name")
+    raw_id_fields = ("user", "client", "scope", "server")
+    ordering = ("-created",)
+    fields = ("id", "user", "client", "scope", "server", "status", "source", "issuer", "created", "last_updated")
+    actions = ("revoke_consent",)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("authservers.change_consentgrant")
+
+    @admin.action(description="Revoke selected consent grants", permissions=("revoke",))
+    def revoke_consent(self, request, queryset):
+        from .consents import consent_revoke
+
+        revoked = consent_revoke(queryset.exclude(status=ConsentStatus.REVOKED),
+                                 actor=systemlog.actor_for_user(request.user))
+        self.message_user(request, f"Revoked {len(revoked)} consent grant(s); the consent page will ask again.",
+                          messages.SUCCESS)
 
 
 # Housekeeping ------------------------------------------------------------------------------------

@@ -6,4 +6,4 @@ class AuthserversConfig(AppConfig):
     verbose_name = "Authorization servers"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import auth_time, signals  # noqa: F401  (auth_time: each session's sign-in time)

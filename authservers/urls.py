@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import consent_views, views
 
 app_name = "authservers"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("oauth2/<str:server_id>/v1/userinfo", views.userinfo, name="userinfo"),
     path("oauth2/<str:server_id>/v1/logout", views.logout, name="logout"),
     path("oauth2/<str:server_id>/v1/keys", views.keys, name="jwks"),
+    # A page, not a protocol endpoint: outside /oauth2/ so its errors (CSRF included) render as pages.
+    path("consent/<str:request_id>", consent_views.consent, name="consent"),
     path("oauth2/<str:server_id>/.well-known/openid-configuration", views.openid_configuration,
          name="openid-configuration"),
     path("oauth2/<str:server_id>/.well-known/oauth-authorization-server", views.oauth_authorization_server,

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from clients.selectors import client_snapshot
 
+from .auth_time import session_auth_time
 from .cors import request_origin
 from .http import (
     NO_STORE,
@@ -73,14 +74,18 @@ def _redirect(url: str) -> HttpResponseRedirect:
 
 
 def _sign_in_redirect(request, params) -> HttpResponseRedirect:
-    """To the sign-in page, which comes back here with the same request (minus a `prompt=login` served)."""
+    """To the sign-in page, which comes back here with the same request, minus the `prompt=login` or
+    `max_age` the sign-in serves (so it cannot loop); `login_hint` prefills the username."""
     query = [(name, value) for name, value in params.items()
-             if not (name == "prompt" and "login" in value.split(" "))]
+             if not (name == "prompt" and "login" in value.split(" ")) and name != "max_age"]
     login_prompts = " ".join(value for value in params.get("prompt", "").split(" ") if value and value != "login")
     if login_prompts:
         query.append(("prompt", login_prompts))
     back = f"{request.path}?{urlencode(query)}"
-    return _redirect(f"{reverse('accounts:login')}?{urlencode({'next': back})}")
+    sign_in = {"next": back}
+    if params.get("login_hint"):
+        sign_in["login_hint"] = params["login_hint"]
+    return _redirect(f"{reverse('accounts:login')}?{urlencode(sign_in)}")
 
 
 # A protocol endpoint, safe without CSRF: a POST does what the same GET does, and its answer goes only
@@ -101,17 +106,24 @@ def authorize(request, server_id):
     except errors.OAuthError as exc:
         return _error_page(request, exc)
     issuer = request.castellan_issuer
+    now = timezone.now()
+    signed_in = request.user.is_authenticated
+    auth_time = session_auth_time(request) if signed_in else None
     try:
         authorization.validate_request(req, client, request.castellan_server)
-        if authorization.check_session(req, request.user.is_authenticated):
-            if request.user.is_authenticated:  # prompt=login: end the session, then sign in again
+        if authorization.check_session(req, signed_in, auth_time=auth_time, now=int(now.timestamp())):
+            if signed_in:  # prompt=login or max_age: end the session, then sign in again
                 end_session(request)
             return _sign_in_redirect(request, params)
         result = authorization.issue_code(req, client, request.castellan_server, request.user, issuer=issuer,
-                                          now=timezone.now())
+                                          now=now, auth_time=auth_time)
     except errors.OAuthError as exc:
         result = authorization.error_redirect(req, exc, issuer)
-    return _redirect(result.url)
+    from .consent_views import consent_redirect, respond
+
+    if isinstance(result, authorization.ConsentPrompt):
+        return consent_redirect(request, req, server_id=server_id, issuer=issuer)
+    return respond(request, result)  # a redirect, or the form_post page
 
 
 @csrf_exempt

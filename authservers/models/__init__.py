@@ -1,4 +1,5 @@
 from .claims import Claim, ClaimStatus, ClaimType, ClaimValueType, GroupFilterType
+from .consents import ConsentGrant, ConsentSource, ConsentStatus
 from .housekeeping import HousekeepingRun
 from .keys import KeyStatus, SigningAlg, SigningKey
 from .logs import LogEvent
@@ -8,7 +9,8 @@ from .servers import AuthorizationServer, IssuerMode, RotationMode, ServerStatus
 from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RefreshTokenFamily, RevokedAccessToken
 
 __all__ = [
-    "AccessToken", "AuthorizationServer", "Claim", "ClaimStatus", "ClaimType", "ClaimValueType", "ConsentType",
+    "AccessToken", "AuthorizationServer", "Claim", "ClaimStatus", "ClaimType", "ClaimValueType",
+    "ConsentGrant", "ConsentSource", "ConsentStatus", "ConsentType",
     "DeviceGrant", "Grant", "GroupFilterType", "HousekeepingRun", "IDToken",
     "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RefreshTokenFamily", "RevokedAccessToken", "RotationMode",
     "Scope", "ServerStatus", "SigningAlg", "SigningKey",

@@ -3,21 +3,36 @@
 https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1 · https://openid.net/specs/openid-connect-core-1_0.html
 Pure: the view parses an `AuthorizationRequest`, then runs the checks in their order. Until the
 client and the redirect URI are verified, an error is shown on a page (`verify_client`); after
-that, it goes back to the client (`validate_request`, `check_user`, `check_consent`). oauthlib's
+that, it goes back to the client (`validate_request`, `check_user`, `plan_consent`) in the
+requested response mode: `query` or `form_post` (OAuth 2.0 Form Post Response Mode). oauthlib's
 AuthorizationCodeGrant would answer with its own texts and order, so the authorize side is done
 here; the token side runs through oauthlib (`validator.CastellanValidator`).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..runtime import ClientSnapshot, ServerSnapshot
 from ..scope_rules import OIDC_SCOPES
 from . import errors, pkce
+from .consent import (  # noqa: F401  (re-exported: the consent matrix is part of the request's checks)
+    CONSENT_DENIED,
+    CONSENT_ENABLED,
+    CONSENT_REQUIRED,
+    ConsentAnswer,
+    ConsentPlan,
+    ConsentPrompt,
+    consent_needed,
+    plan_consent,
+)
 
 SUPPORTED_RESPONSE_TYPES = ("code",)
 PROMPT_VALUES = {"none", "login", "consent"}
+RESPONSE_MODES = ("query", "form_post")
 MAX_STATE_LENGTH = 2048
+MAX_NONCE_LENGTH = 2048
+MAX_LOGIN_HINT_LENGTH = 1024
+MAX_AGE_LIMIT = 2**31 - 1  # Okta: max_age is 0..2^31-1 seconds (REFERENCE §2.1)
 CODE_LIFETIME = 300  # Okta: an authorization code is single use and lives 300 s (REFERENCE §2.1)
 _PARAMETERS = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge",
                "code_challenge_method", "prompt", "response_mode", "max_age", "login_hint")
@@ -60,12 +75,33 @@ class AuthorizationRequest:
     def prompts(self) -> set[str]:
         return {value for value in (self.prompt or "").split(" ") if value}
 
+    @property
+    def mode(self) -> str:
+        """The response mode errors and results go back in: form_post only when asked for exactly."""
+        return "form_post" if self.response_mode == "form_post" else "query"
+
+    @property
+    def max_age_seconds(self) -> int | None:
+        """`max_age` as an int once `check_max_age` passed; None when absent."""
+        return int(self.max_age) if self.max_age not in (None, "") else None
+
+    def to_params(self) -> dict[str, str]:
+        """The request's parameters as sent, for a round trip through the sign-in or consent page."""
+        return {name: getattr(self, name) for name in _PARAMETERS if getattr(self, name) is not None}
+
 
 @dataclass(frozen=True)
 class AuthorizationRedirect:
-    """Where the browser goes next: the client's redirect URI with the response parameters."""
+    """The authorization response: the client's redirect URI, the parameters, and how they travel."""
 
-    url: str
+    redirect_uri: str
+    params: dict = field(default_factory=dict)
+    response_mode: str = "query"
+
+    @property
+    def url(self) -> str:
+        """The redirect URI with the parameters in its query (the `query` response mode)."""
+        return redirect_with(self.redirect_uri, self.params)
 
 
 # --- before the client and redirect URI are verified: an error page ---------------------------------
@@ -123,10 +159,33 @@ def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> No
 
 
 def check_response_mode(req: AuthorizationRequest) -> None:
-    if req.response_mode not in (None, "", "query"):
-        # form_post arrives with the rest of issue 4; fragment is for implicit flows.
+    if req.response_mode not in (None, "", *RESPONSE_MODES):
+        # fragment is for the implicit and hybrid flows.
         raise errors.OAuthError("The response mode is not supported by the authorization server. "
-                                "Supported response modes: [query].")
+                                f"Supported response modes: [{', '.join(RESPONSE_MODES)}].")
+
+
+def check_nonce(req: AuthorizationRequest) -> None:
+    if req.nonce is not None and (len(req.nonce) > MAX_NONCE_LENGTH or any(ord(ch) < 0x20 for ch in req.nonce)):
+        raise errors.InvalidRequest("The 'nonce' parameter has an invalid value.")
+
+
+def check_max_age(req: AuthorizationRequest) -> None:
+    # OIDC Core §3.1.2.1: non-negative integer seconds. Okta: at most 2^31-1, and prompt=none with
+    # max_age=0 cannot be satisfied (REFERENCE §2.1).
+    if req.max_age is None:
+        return
+    value = req.max_age
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_AGE_LIMIT:
+        raise errors.InvalidRequest("The 'max_age' parameter has an invalid value.")
+    if int(value) == 0 and "none" in req.prompts:
+        raise errors.InvalidRequest("The 'max_age' parameter cannot be 0 when 'prompt' is 'none'.")
+
+
+def check_login_hint(req: AuthorizationRequest) -> None:
+    hint = req.login_hint
+    if hint is not None and (len(hint) > MAX_LOGIN_HINT_LENGTH or any(ord(ch) < 0x20 for ch in hint)):
+        raise errors.InvalidRequest("The 'login_hint' parameter has an invalid value.")
 
 
 def check_scopes(req: AuthorizationRequest) -> None:
@@ -159,6 +218,9 @@ def validate_request(req: AuthorizationRequest, client: ClientSnapshot, server: 
     check_response_type(req, client)
     check_response_mode(req)
     check_prompt(req)
+    check_max_age(req)
+    check_nonce(req)
+    check_login_hint(req)
     check_scopes(req)
     check_known_scopes(req, server)
     check_code_challenge(req, client)
@@ -167,9 +229,23 @@ def validate_request(req: AuthorizationRequest, client: ClientSnapshot, server: 
 # --- the signed-in user -----------------------------------------------------------------------------
 
 
-def check_session(req: AuthorizationRequest, signed_in: bool) -> bool:
-    """True when the user must sign in first; `prompt=none` cannot show the sign-in page."""
-    if signed_in and "login" not in req.prompts:
+def session_too_old(req: AuthorizationRequest, auth_time: int | None, now: int) -> bool:
+    """OIDC Core §3.1.2.1: with `max_age`, a sign-in older than that many seconds must be redone.
+
+    `max_age=0` always asks again, like `prompt=login`; an unknown sign-in time counts as too old.
+    """
+    max_age = req.max_age_seconds
+    if max_age is None:
+        return False
+    if max_age == 0 or auth_time is None:
+        return True
+    return now - auth_time > max_age
+
+
+def check_session(req: AuthorizationRequest, signed_in: bool, *, auth_time: int | None = None,
+                  now: int = 0) -> bool:
+    """True when the user must sign in (again) first; `prompt=none` cannot show the sign-in page."""
+    if signed_in and "login" not in req.prompts and not session_too_old(req, auth_time, now):
         return False
     if "none" in req.prompts:
         raise errors.LoginRequired("The client specified not to prompt, but the user is not logged in.")
@@ -184,25 +260,15 @@ def check_user(*, active: bool, assigned: bool) -> None:
         raise errors.AuthorizationAccessDenied(errors.USER_NOT_ASSIGNED)
 
 
-def consent_needed(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot,
-                   scopes) -> list[str]:
-    """The granted scopes the consent matrix would prompt for (REFERENCE §3)."""
-    prompted = ("consent" in req.prompts) or client.consent_method == "REQUIRED"
-    if not prompted:
-        return []
-    return [name for name in scopes if server.scopes[name].consent in ("REQUIRED", "FLEXIBLE")]
-
-
-def check_consent(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, scopes) -> None:
-    # TODO(issue 4): the consent page; until then any prompted scope answers consent_required.
-    if consent_needed(req, client, server, scopes):
-        raise errors.ConsentRequired("The client requires user consent, which this server cannot ask for yet.")
-
-
 def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user, *,
-               issuer: str, now) -> AuthorizationRedirect:
-    """The signed-in user's part, in order: active, assigned, policy, consent; then a code is stored."""
-    from .. import code_services
+               issuer: str, now, auth_time: int | None = None,
+               answer: ConsentAnswer | None = None) -> AuthorizationRedirect | ConsentPrompt:
+    """The signed-in user's part, in order: active, assigned, policy, consent; then a code is stored.
+
+    Returns a `ConsentPrompt` when the consent page must be shown first (`answer` is None); with the
+    user's `answer` from that page, the consent is recorded with the code.
+    """
+    from .. import code_services, consents
     from . import decisions
 
     group_ids = code_services.user_group_ids(user)
@@ -213,11 +279,25 @@ def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: Server
                                     group_ids=group_ids)
     except errors.PolicyDenied as exc:
         raise errors.AuthorizationAccessDenied(exc.description) from None  # a redirect at /authorize (§5.3.4)
-    check_consent(req, client, server, decision.scopes)
-    auth_time = int((user.last_login or now).timestamp())
+    plan = ConsentPlan(ask=(), skipped=frozenset())
+    if any(server.scopes[name].consent in CONSENT_ENABLED for name in decision.scopes):
+        plan = plan_consent(req, client, server, decision.scopes,
+                            consents.consent_states(user_id=user.pk, client_pk=client.id, server_id=server.id),
+                            consents.optional_scopes(server_id=server.id, names=decision.scopes))
+    if plan.ask and answer is None:
+        if "none" in req.prompts:
+            raise errors.ConsentRequired(CONSENT_REQUIRED)
+        return plan.prompt()
+    allowed, declined = plan.outcome(answer)
+    scopes = [name for name in decision.scopes if name not in plan.skipped and name not in declined]
+    if auth_time is None:
+        auth_time = int((user.last_login or now).timestamp())
+    if allowed or declined:
+        consents.consent_record(user=user, client_pk=client.id, server_id=server.id, issuer=issuer,
+                                allowed=allowed, declined=declined, now=now)
     code = code_services.authorization_code_create(
         server_id=server.id, client_pk=client.id, user=user, redirect_uri=req.redirect_uri,
-        scopes=decision.scopes, code_challenge=req.code_challenge,
+        scopes=scopes, code_challenge=req.code_challenge,
         code_challenge_method=req.code_challenge_method if req.code_challenge else None, nonce=req.nonce,
         decision=decision, auth_time=auth_time, now=now)
     return code_redirect(req, code, issuer)
@@ -236,9 +316,10 @@ def redirect_with(redirect_uri: str, params: dict) -> str:
 
 def error_redirect(req: AuthorizationRequest, exc: errors.OAuthError, issuer: str) -> AuthorizationRedirect:
     # RFC 6749 §4.1.2.1 errors; RFC 9207: every authorization response carries `iss`.
-    return AuthorizationRedirect(redirect_with(req.redirect_uri, {
-        "error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}))
+    params = {"error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}
+    return AuthorizationRedirect(req.redirect_uri, {name: value for name, value in params.items() if value},
+                                 req.mode)
 
 
 def code_redirect(req: AuthorizationRequest, code: str, issuer: str) -> AuthorizationRedirect:
-    return AuthorizationRedirect(redirect_with(req.redirect_uri, {"code": code, "state": req.state, "iss": issuer}))
+    return AuthorizationRedirect(req.redirect_uri, {"code": code, "state": req.state, "iss": issuer}, req.mode)

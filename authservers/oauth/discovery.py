@@ -34,7 +34,7 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
     document.update({
         "jwks_uri": f"{endpoint}/keys",
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": list(SUPPORTED_GRANT_TYPES),
         "subject_types_supported": ["public"],
         "scopes_supported": sorted(name for name, scope in server.scopes.items() if scope.published),

@@ -143,11 +143,13 @@ def test_policy_denial_redirects_access_denied(signed_in, authserver, web_app):
                           "Policy evaluation failed for this request, please check the policy configurations.")
 
 
-def test_required_consent_client_answers_consent_required(signed_in, authserver, web_app):
+def test_required_consent_client_shows_the_consent_page(signed_in, authserver, web_app):
     from authservers.models import Scope
     Scope.objects.filter(server=authserver, name="openid").update(consent="REQUIRED")
     Client.objects.filter(pk=web_app.model.pk).update(consent_method="REQUIRED")
-    assert_redirect_error(signed_in.get(AUTHORIZE, authorize_params(web_app)), "consent_required")
+    response = signed_in.get(AUTHORIZE, authorize_params(web_app))
+    assert response.status_code == 302 and response["Location"].startswith("/consent/")
+    assert_redirect_error(signed_in.get(AUTHORIZE, authorize_params(web_app, prompt="none")), "consent_required")
 
 
 def test_trusted_client_skips_consent(signed_in, authserver, web_app):

@@ -36,7 +36,7 @@ def test_only_implemented_endpoints_response_types_and_modes_are_advertised():
         assert document["end_session_endpoint"] == "https://id.example.com/oauth2/default/v1/logout"
         assert ("userinfo_endpoint" in document) is openid
         assert document["response_types_supported"] == ["code"]
-        assert document["response_modes_supported"] == ["query"]
+        assert document["response_modes_supported"] == ["query", "form_post"]
 
 
 def test_only_published_scopes_are_listed_sorted():
