@@ -69,9 +69,15 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
     and `refresh_token_leeway`); unset parts take the app type's defaults; `client_id` defaults to the app id.
     """
     application_type = application_type or default_application_type(grant_types)
-    refresh_token = {"rotation_type": refresh_token_rotation, "leeway": refresh_token_leeway, **(refresh_token or {})}
-    if not refresh_token["rotation_type"]:
-        refresh_token["rotation_type"] = default_refresh_token_rotation(application_type, token_endpoint_auth_method)
+    default_rotation = default_refresh_token_rotation(application_type, token_endpoint_auth_method)
+    if refresh_token is not None:  # Okta's nested object (the Apps API), checked with its field names
+        refresh_fields = refresh_token_fields(refresh_token, None)
+        if not refresh_token.get("rotation_type"):
+            refresh_fields["refresh_token_rotation"] = default_rotation
+    else:  # checked by Client.clean() with the model's field names
+        refresh_fields = {"refresh_token_rotation": refresh_token_rotation or default_rotation,
+                          "refresh_token_leeway": DEFAULT_REFRESH_TOKEN_LEEWAY if refresh_token_leeway is None
+                          else refresh_token_leeway}
     if pkce_required is None:
         pkce_required = application_type in (ApplicationType.BROWSER, ApplicationType.NATIVE) or \
             token_endpoint_auth_method == "none"
@@ -82,7 +88,7 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
         response_types=list(response_types) if response_types is not None
         else default_response_types(application_type, grant_types),
         consent_method=consent_method, pkce_required=pkce_required, profile=profile or {}, status=status,
-        jwks=jwks or {}, **uri_fields(uris), **refresh_token_fields(refresh_token, None),
+        jwks=jwks or {}, **uri_fields(uris), **refresh_fields,
     )
     try:
         client.clean()

@@ -231,7 +231,7 @@ def user_is_member_of(env, *filters):
 def user_get_internal_property(env, name):
     if not isinstance(name, str) or name not in INTERNAL_PROPERTIES:
         raise ExpressionEvaluationError("user.getInternalProperty supports \"id\" and \"status\"")
-    return env.user.get(name)
+    return env.user.get(name) if env.user is not None else None  # no user: client credentials
 
 
 def _check_internal_property(args, pos):
