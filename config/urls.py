@@ -3,11 +3,12 @@ import os
 from django.contrib import admin
 from django.urls import include, path
 
-from config import errors
+from config import errors, openapi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("authservers.api.urls")),
+    *openapi.urlpatterns,
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),
 ]
