@@ -104,10 +104,10 @@ class RuleInput(serializers.Serializer):
         users, groups = people.get("users") or {}, people.get("groups") or {}
         out = {"name": data["name"], "grant_types": conditions["grantTypes"]["include"],
                "scopes": conditions["scopes"]["include"]}
+        # `people` is required and says it all: a list it leaves out is empty.
         for key, source, part in (("users_include", users, "include"), ("users_exclude", users, "exclude"),
                                   ("groups_include", groups, "include"), ("groups_exclude", groups, "exclude")):
-            if source.get(part) is not None:
-                out[key] = list(source[part])
+            out[key] = list(source.get(part) or [])
         token = (data.get("actions") or {}).get("token") or {}
         if (token.get("inlineHook") or {}).get("id"):
             raise invalid("actions.token.inlineHook", "Token inline hooks are not supported by Castellan.")
@@ -125,8 +125,8 @@ def _missing(model, ids: list[str]) -> list[str]:
 
 
 def _check_references(fields: dict, server) -> None:
-    users = fields.get("users_include", []) + fields.get("users_exclude", [])
-    groups = [g for g in fields.get("groups_include", []) + fields.get("groups_exclude", []) if g != EVERYONE]
+    users = fields["users_include"] + fields["users_exclude"]
+    groups = [group for group in fields["groups_include"] + fields["groups_exclude"] if group != EVERYONE]
     if missing := _missing(User, users):
         raise invalid("conditions.people.users", f"No such user: {', '.join(missing)}.")
     if missing := _missing(Group, groups):
