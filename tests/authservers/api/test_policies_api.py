@@ -230,3 +230,16 @@ def test_permissions(authserver, non_staff_token, policy):
 def test_wrong_method_is_405(api, authserver, policy):
     assert_okta_error(api.put(URL, NEW_POLICY, format="json"), 405, "E0000022")
     assert_okta_error(api.get(f"{URL}/{policy.id}/lifecycle/activate"), 405, "E0000022")
+
+
+@pytest.mark.django_db
+def test_oversized_bodies_and_lists_are_refused(api, authserver, settings):
+    import json
+
+    many = {**NEW_POLICY, "conditions": {"clients": {"include": [f"0oa{n}" for n in range(5000)]}}}
+    assert_okta_error(api.post(URL, many, format="json"), 400, "E0000001")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = api.post(URL, json.dumps({**NEW_POLICY, "description": "d" * 20_000}),
+                        content_type="application/json")
+    assert response.status_code in (400, 413) and response.json()["errorCode"] == "E0000003"
+    assert _priorities(authserver) == [("Default Policy", 1)]

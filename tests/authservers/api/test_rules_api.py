@@ -283,3 +283,17 @@ def test_nul_bytes_and_wrong_json_types(api, url):
     assert_okta_error(api.post(url, _with("conditions.scopes.include", ["\x00"]), format="json"), 400, "E0000001")
     assert_okta_error(api.post(url, [NEW_RULE], format="json"), 400, "E0000001")
     assert_okta_error(api.post(url, b"{", content_type="application/json"), 400, "E0000003")
+
+
+@pytest.mark.django_db
+def test_oversized_bodies_and_lists_are_refused(api, url, policy, settings):
+    import json
+
+    assert_okta_error(api.post(url, _with("conditions.scopes.include", ["openid"] * 1000), format="json"),
+                      400, "E0000001")
+    assert_okta_error(api.post(url, _with("conditions.people.groups.include", ["EVERYONE"] * 1000),
+                               format="json"), 400, "E0000001")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = api.post(url, json.dumps(_with("name", "n" * 20_000)), content_type="application/json")
+    assert response.status_code in (400, 413) and response.json()["errorCode"] == "E0000003"
+    assert _order(policy) == [("Default Policy Rule", 1)]
