@@ -15,6 +15,9 @@ from ..models import AuthorizationServer
 from ..selectors import authserver_get
 from ..services import ServiceError
 
+# The largest value a PostgreSQL integer column holds: bigger priorities or lifetimes are validation errors.
+MAX_INT = 2_147_483_647
+
 
 def actor(request) -> dict:
     return systemlog.actor_for_user(request.user)
@@ -66,6 +69,8 @@ def _bad_paging() -> OktaAPIError:
 
 
 def _priority_after(cursor: str) -> int:
+    if len(cursor) > 40:
+        raise _bad_paging()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         if not raw.startswith("p") or not raw[1:].isdigit() or len(raw) > 12:

@@ -16,12 +16,11 @@ from policies import services as policy_services
 from policies.models import ALL_CLIENTS, Status
 from policies.presenters import POLICY_TYPE, policy_to_okta
 
-from .common import actor, child_or_404, forbidden, invalid, paged_by_priority, server_or_404, wire_names
+from .common import MAX_INT, actor, child_or_404, forbidden, invalid, paged_by_priority, server_or_404, wire_names
 from .serializers import PresenterSerializer, StrictCharField
 from .servers import PAGING
 
 TAGS = ["AuthorizationServerPolicies"]
-MAX_PRIORITY = 2_147_483_647
 # The services' field names, as the API caller spells them.
 POLICY_FIELDS = {"clients": "conditions.clients"}
 
@@ -42,7 +41,7 @@ class PolicyInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=[POLICY_TYPE])
     name = StrictCharField(max_length=100)
     description = StrictCharField(max_length=255, required=False, allow_blank=True, allow_null=True)
-    priority = serializers.IntegerField(min_value=1, max_value=MAX_PRIORITY, required=False, allow_null=True,
+    priority = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True,
                                         help_text="1 is evaluated first; others move to keep 1..n")
     status = serializers.ChoiceField(choices=Status.choices, required=False, allow_null=True)
     conditions = _PolicyConditionsInput(required=False, allow_null=True)

@@ -18,8 +18,8 @@ from policies import services as policy_services
 from policies.models import ANY_SCOPE, EVERYONE, Status
 from policies.presenters import RULE_TYPE, rule_to_okta
 
-from .common import actor, child_or_404, forbidden, invalid, paged_by_priority, wire_names
-from .policies import MAX_PRIORITY, policy_or_404
+from .common import MAX_INT, actor, child_or_404, forbidden, invalid, paged_by_priority, wire_names
+from .policies import policy_or_404
 from .serializers import PresenterSerializer, StrictCharField
 from .servers import PAGING
 
@@ -30,7 +30,7 @@ RULE_FIELDS = {
     "refresh_token_lifetime_minutes": "actions.token.refreshTokenLifetimeMinutes",
     "refresh_token_window_minutes": "actions.token.refreshTokenWindowMinutes",
 }
-MINUTES = {"min_value": 0, "max_value": MAX_PRIORITY, "required": False, "allow_null": True}
+MINUTES = {"min_value": 0, "max_value": MAX_INT, "required": False, "allow_null": True}
 
 
 def _ids(help_text: str) -> serializers.ListField:
@@ -90,7 +90,7 @@ class _RuleActionsInput(serializers.Serializer):
 class RuleInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=[RULE_TYPE])
     name = StrictCharField(max_length=100)
-    priority = serializers.IntegerField(min_value=1, max_value=MAX_PRIORITY, required=False, allow_null=True)
+    priority = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False, allow_null=True)
     status = serializers.ChoiceField(choices=Status.choices, required=False, allow_null=True)
     conditions = _RuleConditionsInput()
     actions = _RuleActionsInput(required=False, allow_null=True)
