@@ -156,3 +156,19 @@ def test_no_operation_answers_a_server_error(api_token, real_ids, wsgi_app):
         ran += 1
         assert time.monotonic() - started < TIME_BUDGET_SECONDS, f"the fuzz run took too long after {ran} operations"
     assert ran >= 34
+
+
+@pytest.mark.django_db
+def test_the_fuzz_run_catches_a_server_error(api_token, real_ids, wsgi_app, monkeypatch):
+    from authservers.api import claims
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(claims, "paged", broken)
+    schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, wsgi_app)
+    [operation] = [result.ok() for result in schema.get_all_operations()
+                   if result.ok().label == "GET /api/v1/authorizationServers/{server_id}/claims"]
+    with pytest.raises(BaseExceptionGroup, match="Server error"):
+        _fuzz(operation, examples=3, headers={"Authorization": f"SSWS {api_token}"}, real_ids=real_ids,
+              checks=[not_a_server_error])
