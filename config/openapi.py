@@ -81,6 +81,27 @@ def only_management_api(endpoints, **kwargs):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(API_PREFIX)]
 
 
+# Okta's names for the path parameters (its `{authServerId}`, `{claimId}`...): the URL patterns keep
+# Python's names, the document shows Okta's, so its paths read exactly as in Okta's spec.
+PATH_PARAMETER_NAMES = {"server_id": "authServerId", "scope_id": "scopeId", "claim_id": "claimId",
+                        "policy_id": "policyId", "rule_id": "ruleId", "kid": "keyId"}
+
+
+def okta_path_parameter_names(result, generator, request, public):
+    """Postprocessing hook: rename path parameters to Okta's spelling, in paths and parameter lists."""
+    paths = {}
+    for template, item in result.get("paths", {}).items():
+        for ours, okta in PATH_PARAMETER_NAMES.items():
+            template = template.replace(f"{{{ours}}}", f"{{{okta}}}")
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path":
+                    parameter["name"] = PATH_PARAMETER_NAMES.get(parameter["name"], parameter["name"])
+        paths[template] = item
+    result["paths"] = paths
+    return result
+
+
 urlpatterns = [
     path("api/v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),

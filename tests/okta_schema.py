@@ -96,6 +96,17 @@ def spec_response_codes(operation_id: str) -> frozenset[int]:
     return frozenset(codes)
 
 
+@functools.cache
+def spec_operation(operation_id: str) -> tuple[str, str]:
+    """(METHOD, path) of `operationId: <operation_id>` in the spec."""
+    lines = _lines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"operationId: {operation_id}")
+    method = next(re.match(r"^    (\w+):$", line).group(1) for line in reversed(lines[:start])
+                  if re.match(r"^    (get|post|put|patch|delete):$", line))
+    path = next(line.strip().rstrip(":") for line in reversed(lines[:start]) if re.match(r"^  /\S+:$", line))
+    return method.upper(), path
+
+
 def assert_shape(body: dict, schema: str) -> None:
     """Every key of `body` is a property of `schema`."""
     extra = set(body) - schema_properties(schema)
