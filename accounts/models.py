@@ -9,6 +9,7 @@ from config.ids import new_api_token_id, new_group_id, new_user_id
 
 
 class UserStatus(models.TextChoices):
+    STAGED = "STAGED"  # created with `?activate=false`: cannot sign in until activated
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
     DEPROVISIONED = "DEPROVISIONED"

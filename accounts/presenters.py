@@ -35,6 +35,8 @@ def user_to_okta(user: User, base_url: str | None = None) -> dict:
         })
     elif user.status == UserStatus.SUSPENDED:
         links["unsuspend"] = _href(f"{url}/lifecycle/unsuspend", "POST")
+    else:  # STAGED or DEPROVISIONED
+        links["activate"] = _href(f"{url}/lifecycle/activate", "POST")
     links["type"] = _href(f"{api_base(base_url)}/api/v1/meta/types/user/{DEFAULT_USER_TYPE_ID}")
     return {
         "id": user.pk,

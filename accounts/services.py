@@ -6,7 +6,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import EVERYONE, Group, GroupType, User
+from .models import EVERYONE, Group, GroupType, User, UserStatus
 
 
 class DirectoryError(Exception):
@@ -40,7 +40,8 @@ def group_get_or_create(*, name: str) -> Group:
 def user_create(*, login: str, email: str, password: str | None, first_name: str = "",
                 last_name: str = "", profile: dict | None = None, is_staff: bool = False,
                 is_superuser: bool = False, groups: Sequence[str] = (),
-                validate_password: bool = False) -> User:
+                validate_password: bool = False, status: str = UserStatus.ACTIVE,
+                actor: dict | None = None) -> User:
     """Create a user, add it to `groups` (created when missing) and, through the signal, to Everyone.
 
     With `validate_password` the password must pass AUTH_PASSWORD_VALIDATORS; failures, like a
@@ -59,12 +60,34 @@ def user_create(*, login: str, email: str, password: str | None, first_name: str
             raise DirectoryError("password: " + " ".join(exc.messages), "password") from None
     user = User.objects.create_user(
         login=login, email=email, password=password, first_name=first_name, last_name=last_name,
-        profile=profile or {}, is_staff=is_staff, is_superuser=is_superuser,
+        profile=profile or {}, is_staff=is_staff, is_superuser=is_superuser, status=status,
     )
     names = {name.strip() for name in groups} - {EVERYONE}  # every user is in Everyone already
     for name in sorted(names):
         group_get_or_create(name=name).users.add(user)
+    from authservers import systemlog
+
+    systemlog.emit("user.lifecycle.create", actor=actor or systemlog.system_actor(), targets=[user_log_target(user)],
+                   message="Create Okta user")
     return user
+
+
+def user_log_target(user: User) -> dict:
+    from authservers import systemlog
+
+    return systemlog.target(user.pk, "User", user.display_name, user.login)
+
+
+def group_log_target(group: Group) -> dict:
+    from authservers import systemlog
+
+    return systemlog.target(group.pk, "UserGroup", group.name, group.name)
+
+
+def log_event(event_type: str, message: str, targets: list[dict], actor: dict | None, debug: dict | None = None) -> None:
+    from authservers import systemlog
+
+    systemlog.emit(event_type, actor=actor or systemlog.system_actor(), targets=targets, message=message, debug=debug)
 
 
 # API tokens --------------------------------------------------------------------------------------

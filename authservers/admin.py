@@ -28,6 +28,7 @@ from .models import (
     IDToken,
     IssuerMode,
     LogEvent,
+    MetadataPublish,
     Org,
     RefreshToken,
     RevokedAccessToken,
@@ -79,20 +80,52 @@ class AuthorizationServerChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "access_token_signing_alg" in self.fields:
-            self.fields["access_token_signing_alg"].required = False
+        for name in ("access_token_signing_alg", "token_size_limit"):
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean_access_token_signing_alg(self):
         return self.cleaned_data.get("access_token_signing_alg") or self.instance.access_token_signing_alg
+
+    def clean_token_size_limit(self):
+        # A post without it (an older page, a script) keeps the current limit.
+        value = self.cleaned_data.get("token_size_limit")
+        return self.instance.token_size_limit if value is None else value
+
+
+# Okta's Add Scope dialog (REFERENCE §9): "User consent" Implicit or Required, and with Required the
+# box "Block services from requesting this scope" (ticked = REQUIRED, unticked = FLEXIBLE).
+BLOCK_SERVICES = "Block services from requesting this scope"
+SCOPE_CONSENT_CHOICES = (
+    (ConsentType.IMPLICIT, "Implicit: users are not asked"),
+    (ConsentType.REQUIRED, f"Required, and {BLOCK_SERVICES} (REQUIRED)"),
+    (ConsentType.FLEXIBLE, "Required, but services may request this scope (FLEXIBLE)"),
+)
+SCOPE_METADATA_CHOICES = (
+    (MetadataPublish.ALL_CLIENTS, "Include in public metadata (listed in the discovery documents)"),
+    (MetadataPublish.NO_CLIENTS, "Not in public metadata"),
+)
 
 
 class ScopeInlineForm(forms.ModelForm):
     class Meta:
         model = Scope
         fields = ("name", "display_name", "description", "consent", "optional", "default", "metadata_publish")
+        labels: ClassVar[dict] = {"display_name": "Display phrase", "consent": "User consent",
+                                  "optional": "Optional", "default": "Set as a default scope",
+                                  "metadata_publish": "Include in public metadata"}
+        help_texts: ClassVar[dict] = {
+            "consent": f"Required asks the user on the consent page. “{BLOCK_SERVICES}” (REQUIRED) also refuses "
+                       "the scope to Client Credentials requests with consent_required; without it (FLEXIBLE) "
+                       "services get the scope with no prompt.",
+            "optional": "The user may leave this scope out on the consent page (needs Required consent).",
+            "default": "Granted when a request names no scope.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["consent"].choices = SCOPE_CONSENT_CHOICES
+        self.fields["metadata_publish"].choices = SCOPE_METADATA_CHOICES
         if self.instance.pk and self.instance.system:
             for field in self.fields.values():
                 field.disabled = True
@@ -108,7 +141,7 @@ class ScopeInlineForm(forms.ModelForm):
         cleaned = super().clean()
         # The same rule scope_create enforces (REFERENCE §3), checked here so it shows on the form.
         if cleaned.get("optional") and cleaned.get("consent") == ConsentType.IMPLICIT:
-            self.add_error("optional", "An optional scope needs consent REQUIRED or FLEXIBLE.")
+            self.add_error("optional", "An optional scope needs consent REQUIRED or FLEXIBLE: choose Required.")
         return cleaned
 
 
@@ -152,6 +185,7 @@ class AuthorizationServerAdmin(admin.ModelAdmin):
         ("Issuer", {"fields": ("issuer_mode", "custom_url", "issuer", "metadata_url")}),
         ("Signing keys", {"fields": ("rotation_mode", "access_token_signing_alg", "access_token_signing",
                                      "last_rotated", "next_rotation", "signing_keys_panel")}),
+        ("Tokens", {"fields": ("token_size_limit",)}),
         ("Dates", {"fields": ("created", "last_updated")}),
     )
     readonly_fields = ("id", "issuer", "metadata_url", "last_rotated", "next_rotation", "access_token_signing",
@@ -505,8 +539,9 @@ class ClaimForm(forms.ModelForm):
                                   "group_filter_type": "Filter", "always_include_in_token": "Include in ID token: Always"}
         help_texts: ClassVar[dict] = {
             "value": "An expression, e.g. app.profile.team, or for a groups claim the text the filter matches.",
-            "always_include_in_token": "Unticked: only in the ID token of a request without an access token "
-                                       "(\"Userinfo / id_token request\"). Access-token claims are always included.",
+            "always_include_in_token": "Unticked (\"Userinfo / id_token request\"): served by /userinfo, and in the "
+                                       "ID token only when no access token comes with it (response_type=id_token). "
+                                       "Access-token claims are always included.",
         }
 
     def __init__(self, *args, **kwargs):

@@ -7,6 +7,7 @@ from clients.selectors import client_snapshot
 from . import claims as claim_rules
 from . import systemlog
 from .oauth import userinfo as userinfo_rules
+from .oauth.claim_placement import USERINFO, claims_placed_in
 from .oauth.issuance import _claim_failed_event, claims_context
 from .runtime import ServerSnapshot
 
@@ -27,10 +28,11 @@ def userinfo_claims(server: ServerSnapshot, token_claims: dict) -> dict:
         profile=user.profile, updated_at=int(user.last_updated.timestamp()), scopes=scopes)
     # OIDC Core §5.3.2 / REFERENCE §2.5: every custom IDENTITY claim the scopes allow (alwaysIncludeInToken
     # only limits the ID token).
-    if server.identity_claims:
+    placed = claims_placed_in(USERINFO, server.identity_claims, granted_scopes=scopes)
+    if placed:
         context = claims_context(server, client, scopes, user)
         try:
-            custom = claim_rules.evaluate_claims(server.identity_claims, context, scopes, "IDENTITY")
+            custom = claim_rules.evaluate_claims(placed, context, scopes, "IDENTITY")
         except claim_rules.ClaimEvaluationFailed as exc:
             systemlog.emit_deferred(_claim_failed_event, server, client, scopes, exc)
             raise

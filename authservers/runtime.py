@@ -63,6 +63,7 @@ class ServerSnapshot:
     identity_claims: tuple = ()
     sub_claim: Any = None
     org: dict | None = None  # {"name", "subDomain"}: `org` in claim expressions
+    token_size_limit: int = 8192  # bytes of a signed access or ID token (AuthorizationServer.token_size_limit)
     loaded_at: float = field(default_factory=time.monotonic)
     rendered: dict = field(default_factory=dict, compare=False, repr=False)  # documents built once
 

@@ -57,6 +57,7 @@ def _load_server_snapshot(server_id: str) -> ServerSnapshot | None:
         rotation_mode=server.rotation_mode, last_rotated=server.last_rotated,
         access_token_signing_alt=alt, access_token_signing_alt_from=alt_from,
         **_compiled_claims(server.claims.all()), org=_org_context(),
+        token_size_limit=server.token_size_limit,
     )
 
 

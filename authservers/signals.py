@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from clients.models import Client, ClientSecret
+from clients.models import Client, ClientSecret, TrustedOrigin
 
 from . import changefeed
 from .models import AuthorizationServer, Claim, Org, Scope, SigningKey
@@ -40,6 +40,12 @@ def client_secret_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         client_id = Client.objects.filter(pk=instance.client_id).values_list("client_id", flat=True).first()
         changefeed.publish("client", client_id or "*")
+
+
+@receiver([post_save, post_delete], sender=TrustedOrigin, dispatch_uid="authservers.trusted_origin_changed")
+def trusted_origin_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changefeed.publish("trusted_origin", instance.pk)  # the CORS origin set (clients.selectors)
 
 
 @receiver([post_save, post_delete], sender="policies.AccessPolicy", dispatch_uid="authservers.policy_changed")

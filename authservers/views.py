@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from clients.selectors import client_snapshot
 
+from .cors import request_origin
 from .http import (
     NO_STORE,
     dumps,
@@ -21,7 +22,7 @@ from .http import (
 )
 from .key_lifecycle import served_jwks_max_age
 from .oauth import authorize as authorization
-from .oauth import errors
+from .oauth import browser_requests, errors
 from .oauth import logout as logout_rules
 from .oauth import userinfo as userinfo_rules
 from .oauth.backend import oauthlib_core
@@ -120,10 +121,21 @@ def token(request, server_id):
     try:
         form = _form_post(request)
         check_grant_type(form, SUPPORTED_GRANT_TYPES)
+        if request.META.get("HTTP_ORIGIN") is not None:
+            _check_browser_token_request(request, form)
         _, headers, body, status = oauthlib_core().create_token_response(request)
     except errors.OAuthError as exc:
         return oauth_error_response(exc)
     return _oauthlib_response(headers, body, status)
+
+
+def _check_browser_token_request(request, form) -> None:
+    """A request with an Origin comes from a page: Okta's browser rules apply (oauth.browser_requests)."""
+    from clients.selectors import cors_origins
+
+    client_id = browser_requests.claimed_client_id(request.META.get("HTTP_AUTHORIZATION"), form)
+    browser_requests.check(origin=request_origin(request.META["HTTP_ORIGIN"]), form=form,
+                           client_origins=cors_origins().for_client(client_id))
 
 
 @csrf_exempt

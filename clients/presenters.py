@@ -77,6 +77,50 @@ def client_to_okta(client: Client, plaintext_secret: str | None = None, base_url
     }
 
 
+def app_user_to_okta(client: Client, user, scope: str = "USER", base_url: str | None = None) -> dict:
+    """Okta's `AppUser`: a user assigned to the app directly (`scope: USER`) or through a group (`GROUP`).
+
+    Castellan does not store when an assignment was made, so `created` is the later of the user's and
+    the app's creation: the earliest the assignment can have been made (docs/compat.md).
+    """
+    base = api_base(base_url)
+    since = max(user.created, client.created)
+    return {
+        "id": user.pk,
+        "externalId": None,
+        "created": okta_timestamp(since),
+        "lastUpdated": okta_timestamp(since),
+        "scope": scope,
+        # Okta: an SSO-only (OIDC) app has no provisioning, so its users are ACTIVE while assigned.
+        "status": "ACTIVE" if user.is_active else "INACTIVE",
+        "statusChanged": okta_timestamp(since),
+        "passwordChanged": None,
+        "syncState": "DISABLED",
+        "credentials": {"userName": user.login},
+        "profile": {},
+        "_links": {
+            "app": {"href": f"{base}/api/v1/apps/{client.id}"},
+            "user": {"href": f"{base}/api/v1/users/{user.pk}"},
+        },
+    }
+
+
+def app_group_to_okta(client: Client, group, base_url: str | None = None) -> dict:
+    """Okta's `ApplicationGroupAssignment` (priority and profile are not kept: always 0 and {})."""
+    base = api_base(base_url)
+    return {
+        "id": group.pk,
+        "lastUpdated": okta_timestamp(max(group.created, client.created)),
+        "priority": 0,
+        "profile": {},
+        "_links": {
+            "self": {"href": f"{base}/api/v1/apps/{client.id}/groups/{group.pk}"},
+            "app": {"href": f"{base}/api/v1/apps/{client.id}"},
+            "group": {"href": f"{base}/api/v1/groups/{group.pk}"},
+        },
+    }
+
+
 def trusted_origin_to_okta(trusted, base_url: str | None = None) -> dict:
     """Okta's `TrustedOrigin` object (REFERENCE §12.1)."""
     from .models import TrustedOriginStatus

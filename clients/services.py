@@ -4,12 +4,12 @@ import base64
 import hashlib
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from authservers import crypto, systemlog
 from authservers.services import ServiceError
 
-from .models import ApplicationType, Client, ClientSecret, SecretStatus
+from .models import ApplicationType, Client, ClientSecret, RefreshTokenRotation, SecretStatus
 from .validation import ClientValidationError, default_application_type, default_response_types
 
 MIN_SECRET_LENGTH = 32
@@ -47,8 +47,13 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
                   post_logout_redirect_uris: list[str] = (), response_types: list[str] | None = None,
                   consent_method: str = "TRUSTED", pkce_required: bool | None = None,
                   profile: dict | None = None, client_secret: str | None = None, status: str = "ACTIVE",
-                  actor: dict | None = None) -> tuple[Client, str | None]:
-    """Create an app; returns it with its plaintext secret (shown once), or None for public clients."""
+                  client_id: str | None = None, uris: dict | None = None, refresh_token: dict | None = None,
+                  jwks: dict | None = None, actor: dict | None = None) -> tuple[Client, str | None]:
+    """Create an app; returns it with its plaintext secret (shown once), or None for public clients.
+
+    `uris` sets the optional URIs (client_uri, logo_uri, policy_uri, tos_uri, initiate_login_uri,
+    jwks_uri); `refresh_token` is Okta's `{rotation_type, leeway}`; `client_id` defaults to the app id.
+    """
     application_type = application_type or default_application_type(grant_types)
     if pkce_required is None:
         pkce_required = application_type in (ApplicationType.BROWSER, ApplicationType.NATIVE) or \
@@ -60,13 +65,19 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
         response_types=list(response_types) if response_types is not None
         else default_response_types(application_type, grant_types),
         consent_method=consent_method, pkce_required=pkce_required, profile=profile or {}, status=status,
+        jwks=jwks or {}, **uri_fields(uris), **refresh_token_fields(refresh_token, None),
     )
     try:
         client.clean()
     except ClientValidationError as exc:
         raise ServiceError(str(exc), exc.field) from exc
-    client.client_id = client.id
-    client.save(force_insert=True)
+    client.client_id = _checked_client_id(client_id) if client_id else client.id
+    try:
+        with transaction.atomic():
+            client.save(force_insert=True)
+    except IntegrityError:  # the same client_id created concurrently
+        raise ServiceError("client_id: An object with this field already exists in the current organization",
+                           "client_id") from None
     plaintext = None
     if client.uses_secret:
         _, plaintext = client_secret_add(client=client, secret=client_secret)
@@ -74,6 +85,44 @@ def client_create(*, label: str, grant_types: list[str], application_type: str |
                    targets=[systemlog.target(client.id, "AppInstance", client.label, client.client_id)],
                    message="Create OAuth client")
     return client, plaintext
+
+
+OPTIONAL_URIS = ("client_uri", "logo_uri", "policy_uri", "tos_uri", "initiate_login_uri", "jwks_uri")
+# Okta: a client_id is alphanumerics and $-_.+!*'(), (REFERENCE §8.1).
+_CLIENT_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$-_.+!*'(),")
+
+
+def uri_fields(uris: dict | None) -> dict:
+    return {name: (uris or {}).get(name) or "" for name in OPTIONAL_URIS}
+
+
+def refresh_token_fields(refresh_token: dict | None, client: Client | None) -> dict:
+    """Model fields for Okta's `refresh_token {rotation_type, leeway}`; missing parts keep their value."""
+    refresh_token = refresh_token or {}
+    rotation = refresh_token.get("rotation_type") or (client.refresh_token_rotation if client
+                                                      else RefreshTokenRotation.STATIC)
+    leeway = refresh_token.get("leeway")
+    if leeway is None:
+        leeway = client.refresh_token_leeway if client else 30
+    if rotation not in RefreshTokenRotation.values:
+        raise ServiceError(f"refresh_token.rotation_type: Must be one of {', '.join(RefreshTokenRotation.values)}.",
+                           "refresh_token")
+    if not isinstance(leeway, int) or not 0 <= leeway <= 60:
+        raise ServiceError("refresh_token.leeway: Must be a number of seconds from 0 to 60.", "refresh_token")
+    return {"refresh_token_rotation": rotation, "refresh_token_leeway": leeway}
+
+
+def _checked_client_id(client_id: str) -> str:
+    if len(client_id) > 100 or not set(client_id) <= _CLIENT_ID_CHARS:
+        raise ServiceError("client_id: Use at most 100 letters, digits and $-_.+!*'(),", "client_id")
+    if Client.objects.filter(client_id=client_id).exists():
+        raise ServiceError("client_id: An object with this field already exists in the current organization",
+                           "client_id")
+    return client_id
+
+
+def app_log_target(client: Client) -> dict:
+    return systemlog.target(client.id, "AppInstance", client.label, client.client_id)
 
 
 def _not_found(key: str, kind: str) -> ServiceError:

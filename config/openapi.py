@@ -102,6 +102,20 @@ def okta_path_parameter_names(result, generator, request, public):
     return result
 
 
+def okta_auth_errors_everywhere(result, generator, request, public):
+    """Postprocessing hook: every `/api/v1` operation needs a staff token, so each may answer 401 and
+    403 (and 429) with Okta's error object, annotated or not."""
+    if "Error" not in result.get("components", {}).get("schemas", {}):
+        return result
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                for code in (401, 403, 429):
+                    operation["responses"].setdefault(str(code), {**error, "description": _ERRORS[code]})
+    return result
+
+
 urlpatterns = [
     path("api/v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"),

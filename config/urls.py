@@ -8,6 +8,8 @@ from config import errors, openapi
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("authservers.api.urls")),
+    path("api/v1/", include("clients.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
     *openapi.urlpatterns,
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),

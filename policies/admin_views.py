@@ -232,6 +232,34 @@ def token_preview(model_admin, request, server_id: str):
     return response
 
 
+PLACEMENT_TEXT = {"id_token": "ID token", "userinfo": "/userinfo"}
+
+
+def present_token(token: dict) -> dict:
+    """One previewed token for the template: pretty JSON, its size against the limit, and one row per
+    claim with its value, or its error and the reason."""
+    payload = token["payload"]
+    claims = []
+    for entry in token["claims"]:
+        row = {"name": entry["name"], "error": entry.get("error")}
+        if row["error"] is None:
+            row["value_json"] = json.dumps(entry["value"])
+            row["omitted"] = entry["value"] is None
+        if "placement" in entry:
+            row["placement"] = ", ".join(PLACEMENT_TEXT.get(place, place) for place in entry["placement"]) or "-"
+        claims.append(row)
+    return {
+        "header_json": json.dumps(token["header"], indent=2) if token["header"] else None,
+        "payload_json": json.dumps(payload, indent=2),
+        "size": token["size"],
+        "max_size": token["maxSize"],
+        "size_error": token.get("sizeError"),
+        "lifetime": payload["exp"] - payload["iat"],
+        "claims": claims,
+        "failed": [row for row in claims if row["error"]],
+    }
+
+
 def present(raw: dict, grant_type: str) -> dict:
     """`preview_token`'s result, shaped for the template (plain words, pretty JSON)."""
     trace = []
@@ -250,14 +278,8 @@ def present(raw: dict, grant_type: str) -> dict:
     if raw["error"]:
         return result
     access = raw["tokens"]["access_token"]
-    payload = access["payload"]
-    result["access_token"] = {
-        "header_json": json.dumps(access["header"], indent=2) if access["header"] else None,
-        "payload_json": json.dumps(payload, indent=2),
-        "size": access["size"],
-        "lifetime": payload["exp"] - payload["iat"],
-    }
-    result["id_token"] = raw["tokens"]["id_token"]
+    result["access_token"] = present_token(access)
+    result["id_token"] = present_token(raw["tokens"]["id_token"]) if raw["tokens"]["id_token"] else None
     result["refresh_token"] = raw["tokens"]["refresh_token"]
     decision = raw["decision"]
     result["access_lifetime_text"] = minutes_text(decision["accessTokenLifetimeSeconds"] // 60)

@@ -8,16 +8,16 @@ import base64
 import json
 import time
 
-from django.conf import settings
-
 from accounts.models import User
 from authservers import claims as claim_rules
 from authservers.claims import SUB_CLAIM
 from authservers.http import okta_error_body
 from authservers.oauth import errors
-from authservers.oauth.access_tokens import build_access_token_claims, new_jti, sign_jwt
+from authservers.oauth.access_tokens import ACCESS_TOKEN_TYPE, build_access_token_claims, new_jti, sign_jwt
+from authservers.oauth.claim_placement import ID_TOKEN, TOKEN, claim_placement
 from authservers.oauth.decisions import check_client_grant, decide
-from authservers.oauth.issuance import claims_context, oversized_claim
+from authservers.oauth.id_tokens import ID_TOKEN_TYPE, build_id_token_claims
+from authservers.oauth.issuance import claims_context, token_size_problem
 from authservers.oauth.server import SUPPORTED_GRANT_TYPES
 from authservers.selectors import server_snapshot
 from authservers.services import ServiceError
@@ -87,13 +87,16 @@ def _decision_json(decision) -> dict:
     }
 
 
-def _claims(server, client, scopes: list[str], user) -> tuple[str, dict, list[dict]]:
+def _claim_error(exc: claim_rules.ClaimEvaluationFailed) -> dict:
+    return {"error": exc.error, "error_description": exc.description, "reason": exc.reason}
+
+
+def _resource_claims(server, client, scopes: list[str], user, context) -> tuple[str, dict, list[dict]]:
     """(`sub`, emitted custom claims, one entry per claim) as the token endpoint would evaluate them.
 
     A failing claim shows its error instead of failing the whole preview (REFERENCE §4.1: Token
     Preview is where expression errors surface).
     """
-    context = claims_context(server, client, scopes, user)
     subject = user.login if user else client.client_id
     sub_entry = {"name": SUB_CLAIM, "claimType": "RESOURCE", "value": subject}
     if server.sub_claim is not None:
@@ -102,36 +105,76 @@ def _claims(server, client, scopes: list[str], user) -> tuple[str, dict, list[di
                                                 server.sub_claim)
             sub_entry["value"] = subject
         except claim_rules.ClaimEvaluationFailed as exc:
-            sub_entry = {"name": SUB_CLAIM, "claimType": "RESOURCE",
-                         "error": {"error": exc.error, "error_description": exc.description, "reason": exc.reason}}
+            sub_entry = {"name": SUB_CLAIM, "claimType": "RESOURCE", "error": _claim_error(exc)}
     emitted, report = claim_rules.preview_claims(server.resource_claims, context, scopes, "RESOURCE")
     return subject, emitted, [sub_entry, *report]
 
 
+def _identity_claims(server, scopes: list[str], context) -> tuple[dict, list[dict]]:
+    """(claims the v1/token ID token carries, one entry per IDENTITY claim the scopes allow).
+
+    Each entry says where the claim goes (`placement`: "id_token" and/or "userinfo", Okta's rules in
+    `claim_placement`), with its value or its error.
+    """
+    _emitted, report = claim_rules.preview_claims(server.identity_claims, context, scopes, "IDENTITY")
+    placements = {claim.name: sorted(claim_placement(claim, granted_scopes=scopes, at=TOKEN))
+                  for claim in server.identity_claims}
+    in_id_token = {}
+    for entry in report:
+        entry["placement"] = placements.get(entry["name"], [])
+        if ID_TOKEN in entry["placement"] and entry.get("value") is not None:
+            in_id_token[entry["name"]] = entry["value"]
+    return in_id_token, report
+
+
+def _signed(claims: dict, signing, kind: str, custom: dict, limit: int, typ: str = ACCESS_TOKEN_TYPE) -> dict:
+    """Header, size and size error of `claims` once signed, and the signed `token`, which the caller
+    must drop from what it shows (nothing usable leaves a preview)."""
+    shown = {"header": None, "payload": claims, "size": None, "maxSize": limit}
+    if signing is None:
+        return shown
+    token = sign_jwt(claims, signing, typ=typ)
+    shown["header"] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    shown["size"] = len(token)
+    problem = token_size_problem(kind, token, claims, custom, limit)
+    if problem is not None:
+        shown["sizeError"] = problem.description
+    shown["token"] = token
+    return shown
+
+
 def _tokens(server, client, decision, user, now: int) -> dict:
-    subject, custom, claim_report = _claims(server, client, list(decision.scopes), user)
+    scopes = list(decision.scopes)
+    context = claims_context(server, client, scopes, user)
+    subject, custom, claim_report = _resource_claims(server, client, scopes, user, context)
     claims = build_access_token_claims(
-        issuer=server.issuer(), audience=server.audience, client_id=client.client_id,
-        scopes=list(decision.scopes), subject=subject,
-        user_id=user.pk if user else None, now=now, lifetime=decision.access_token_lifetime, jti=new_jti(),
-        extra=custom,
+        issuer=server.issuer(), audience=server.audience, client_id=client.client_id, scopes=scopes,
+        subject=subject, user_id=user.pk if user else None, now=now, lifetime=decision.access_token_lifetime,
+        jti=new_jti(), extra={"auth_time": now, **custom} if user else custom,
     )
-    limit = settings.CASTELLAN_MAX_TOKEN_BYTES
-    access = {"header": None, "payload": claims, "size": None, "maxSize": limit, "claims": claim_report}
-    signing = server.access_token_signing(now)
-    if signing is not None:
-        # Signed only to measure it (and show the header): the token itself is thrown away.
-        token = sign_jwt(claims, signing)
-        access["header"] = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
-        access["size"] = len(token)
-        if len(token) > limit:
-            name = oversized_claim(claims, custom, len(token), limit)
-            access["sizeError"] = (f"The access token would be {len(token)} bytes, more than the {limit} this "
-                                   f"server allows; the '{name}' claim took it over the limit.")
+    limit = server.token_size_limit
+    access = {**_signed(claims, server.access_token_signing(now), "access token", custom, limit),
+              "claims": claim_report}
+    access_token = access.pop("token", None)
     return {
         "access_token": access,
-        # ID tokens need a user and the openid scope: they arrive with the sign-in issue.
-        "id_token": None,
-        # Refresh tokens need offline_access and a user grant: they arrive with the refresh-token issue.
+        "id_token": _id_token(server, client, user, scopes, context, access_token, now),
+        # Refresh tokens need offline_access and the refresh-token grant: Token Preview shows their lifetimes only.
         "refresh_token": None,
     }
+
+
+def _id_token(server, client, user, scopes: list[str], context, access_token: str | None, now: int) -> dict | None:
+    """The ID token the v1/token response would carry (a user and `openid`): thin, as Okta's (§6.2)."""
+    if user is None or "openid" not in scopes:
+        return None
+    custom, report = _identity_claims(server, scopes, context)
+    org_id = (server.org or {}).get("id")
+    issuer = server.issuer()
+    claims = build_id_token_claims(issuer=issuer, client_id=client.client_id, user_id=user.pk,
+                                   idp=org_id or issuer, auth_time=now, now=now, access_token=access_token,
+                                   extra=custom, jti=new_jti("ID."))
+    shown = {**_signed(claims, server.signing, "ID token", custom, server.token_size_limit, typ=ID_TOKEN_TYPE),
+             "claims": report}
+    shown.pop("token", None)
+    return shown

@@ -56,10 +56,11 @@ def _pooled_rsa_keys(monkeypatch):
 
 def clear_snapshot_caches() -> None:
     from authservers.selectors import _servers
-    from clients.selectors import _clients
+    from clients.selectors import _clients, _cors_origins
 
     _servers.clear()
     _clients.clear()
+    _cors_origins.clear()
 
 
 @pytest.fixture(autouse=True)

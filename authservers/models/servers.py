@@ -1,4 +1,5 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -29,6 +30,16 @@ ACCESS_TOKEN_ALG_CAVEAT = ("Okta's JWT verifier libraries accept only RS256: cho
                            "resource server verifies them. ID tokens stay RS256.")
 
 
+# Castellan-only cap on the signed JWTs a server issues (Okta documents none, REFERENCE §6.4).
+DEFAULT_TOKEN_SIZE_LIMIT = 8192  # bytes: what common proxies and servers accept in one header line
+MIN_TOKEN_SIZE_LIMIT = 1024
+MAX_TOKEN_SIZE_LIMIT = 16 * 1024  # the longest token the endpoints accept back (oauth.access_tokens)
+TOKEN_SIZE_LIMIT_HELP = ("Largest access or ID token this server issues, in bytes of the signed JWT "
+                         f"({MIN_TOKEN_SIZE_LIMIT}–{MAX_TOKEN_SIZE_LIMIT}). A token that custom claims push past "
+                         "it is refused with server_error naming the claim that overflowed; Token Preview "
+                         "shows each token's size against it.")
+
+
 class AuthorizationServer(models.Model):
     """A custom authorization server: its own issuer, audience, keys, scopes and policies."""
 
@@ -47,6 +58,9 @@ class AuthorizationServer(models.Model):
     access_token_signing_alg = models.CharField(
         "access-token signing algorithm", max_length=8, choices=SigningAlg.choices, default=SigningAlg.RS256,
         help_text=ACCESS_TOKEN_ALG_CAVEAT)
+    token_size_limit = models.PositiveIntegerField(
+        "token size limit (bytes)", default=DEFAULT_TOKEN_SIZE_LIMIT, help_text=TOKEN_SIZE_LIMIT_HELP,
+        validators=[MinValueValidator(MIN_TOKEN_SIZE_LIMIT), MaxValueValidator(MAX_TOKEN_SIZE_LIMIT)])
     created = models.DateTimeField(default=timezone.now, editable=False)
     last_updated = models.DateTimeField(auto_now=True)
 

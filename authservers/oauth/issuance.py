@@ -3,12 +3,11 @@
 import json
 import time
 
-from django.conf import settings
-
 from .. import claims as claim_rules
 from .. import systemlog
 from . import errors
 from .access_tokens import build_access_token_claims, new_jti, sign_jwt
+from .claim_placement import ID_TOKEN, claims_placed_in
 from .id_tokens import build_id_token_claims, sign_id_token
 from .validator import issuer_of, server_of
 
@@ -47,17 +46,36 @@ def _b64_length(payload: dict) -> int:
     return -(-len(json.dumps(payload, separators=(",", ":")).encode()) * 4 // 3)  # base64url, no padding
 
 
-def oversized_claim(claims: dict, custom: dict, token_length: int, limit: int) -> str:
+def oversized_claim(claims: dict, custom: dict, token_length: int, limit: int) -> str | None:
     """The custom claim that took a token of `token_length` past `limit`: the first one whose addition
-    (in the token's claim order) crosses it. Runs only on the error path."""
+    (in the token's claim order) crosses it; None when the token is too big even without them. Runs
+    only on the error path."""
     overhead = token_length - _b64_length(claims)  # header, signature and dots
     partial = {name: value for name, value in claims.items() if name not in custom}
+    if overhead + _b64_length(partial) > limit:
+        return None
     for name in claims:
         if name in custom:
             partial[name] = claims[name]
             if overhead + _b64_length(partial) > limit:
                 return name
-    return "sub"
+    return None
+
+
+def token_size_problem(kind: str, token: str, claims: dict, custom: dict, limit: int):
+    """`ClaimEvaluationFailed` naming the claim that took `token` past the server's size limit, or None.
+
+    `kind` is "access token" or "ID token"; `custom` the claims the server's admin added.
+    """
+    if len(token) <= limit:
+        return None
+    name = oversized_claim(claims, custom, len(token), limit)
+    start = f"The {kind} would be {len(token)} bytes, more than the {limit} this server allows"
+    if name is None:
+        return claim_rules.ClaimEvaluationFailed(f"{start}, even without custom claims.", claim="",
+                                                 reason=f"{kind} too large")
+    return claim_rules.ClaimEvaluationFailed(f"{start}; the '{name}' claim took it over the limit.", claim=name,
+                                             reason=f"{kind} too large")
 
 
 def generate_access_token(request, refresh_token=False) -> str:
@@ -84,15 +102,15 @@ def generate_access_token(request, refresh_token=False) -> str:
         extra={"auth_time": auth_time, **custom} if auth_time is not None else custom,
     )
     token = sign_jwt(claims, signing)
-    limit = settings.CASTELLAN_MAX_TOKEN_BYTES
-    if len(token) > limit:
-        name = oversized_claim(claims, custom, len(token), limit)
-        exc = claim_rules.ClaimEvaluationFailed(
-            f"The access token would be {len(token)} bytes, more than the {limit} this server allows; "
-            f"the '{name}' claim took it over the limit.", claim=name, reason="token too large")
-        systemlog.emit_deferred(_claim_failed_event, server, client, request.scopes, exc)
-        raise exc
+    _check_size("access token", token, claims, custom, server, client, request.scopes)
     return token
+
+
+def _check_size(kind, token, claims, custom, server, client, scopes) -> None:
+    exc = token_size_problem(kind, token, claims, custom, server.token_size_limit)
+    if exc is not None:
+        systemlog.emit_deferred(_claim_failed_event, server, client, scopes, exc)
+        raise exc
 
 
 def add_id_token(token: dict, token_handler, request) -> dict:
@@ -110,7 +128,7 @@ def add_id_token(token: dict, token_handler, request) -> dict:
     issuer = issuer_of(request)
     org_id = (server.org or {}).get("id")
     # Okta: with an access token, only IDENTITY claims marked alwaysIncludeInToken (REFERENCE §6.2).
-    included = [claim for claim in server.identity_claims if claim.always_include_in_token]
+    included = claims_placed_in(ID_TOKEN, server.identity_claims, granted_scopes=request.scopes)
     extra = {}
     if included:
         context = claims_context(server, request.client, request.scopes, user)
@@ -123,7 +141,9 @@ def add_id_token(token: dict, token_handler, request) -> dict:
         issuer=issuer, client_id=request.client.client_id, user_id=user.pk, idp=org_id or issuer,
         auth_time=request.castellan_auth_time, now=int(time.time()), nonce=getattr(request, "nonce", None),
         access_token=token.get("access_token"), extra=extra)
-    token["id_token"] = sign_id_token(claims, server.signing)
+    id_token = sign_id_token(claims, server.signing)
+    _check_size("ID token", id_token, claims, extra, server, request.client, request.scopes)
+    token["id_token"] = id_token
     return token
 
 

@@ -108,6 +108,9 @@ class CastellanValidator(OAuth2Validator):
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
         """Already consumed in validate_code."""
 
+    def is_origin_allowed(self, client_id, origin, request, *args, **kwargs):
+        return False  # CORS headers come from authservers.cors.CorsMiddleware alone, for every endpoint
+
     # --- grants and scopes -------------------------------------------------------------------
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
         decisions.check_client_grant(client, grant_type)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.OktaRequestIdMiddleware",
+    "authservers.cors.CorsMiddleware",
     "authservers.middleware.OAuthRequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -213,7 +214,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "PREPROCESSING_HOOKS": ["config.openapi.only_management_api"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "config.openapi.okta_path_parameter_names"],
+                             "config.openapi.okta_path_parameter_names",
+                             "config.openapi.okta_auth_errors_everywhere"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"LifecycleStatus": "policies.models.Status",
                             "JsonWebKeyStatus": ["ACTIVE", "NEXT", "EXPIRED"]},
@@ -227,9 +229,6 @@ CASTELLAN_MAX_REQUEST_BYTES = env.int("CASTELLAN_MAX_REQUEST_BYTES", default=64 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # How long an unknown server or client id is remembered as unknown (seconds).
 CASTELLAN_NEGATIVE_CACHE_SECONDS = env.float("CASTELLAN_NEGATIVE_CACHE_SECONDS", default=5.0)
-# Largest access token issued (bytes of the compact JWT); a token that custom claims push past it
-# fails with server_error naming the claim that overflowed (docs/claims.md).
-CASTELLAN_MAX_TOKEN_BYTES = env.int("CASTELLAN_MAX_TOKEN_BYTES", default=8192)
 # Cache-Control max-age of v1/keys (seconds).
 CASTELLAN_JWKS_MAX_AGE = env.int("CASTELLAN_JWKS_MAX_AGE", default=300)
 # Default access-token lifetime when no policy rule says otherwise (seconds).

@@ -1,6 +1,7 @@
 """RESOURCE claims in client-credentials access tokens, introspection, Token Preview and discovery."""
 
 import json
+import re
 import time
 
 import pytest
@@ -121,19 +122,50 @@ def test_failing_sub_expression_says_system_claim(client, authserver, scope, tea
     assert_server_error(request_token(client, team_client), "The 'sub' system claim could not be evaluated.")
 
 
-def test_token_size_cap_names_the_claim_that_overflowed(client, authserver, scope, team_client, settings):
+def set_token_size_limit(server, limit: int) -> None:
+    server.token_size_limit = limit
+    server.save()
+
+
+def test_token_size_cap_names_the_claim_that_overflowed(client, authserver, scope, team_client):
     add_claim(authserver, "a_small", "'ok'")
     add_claim(authserver, "b_big", "app.profile.big")
     add_claim(authserver, "c_small", "'ok'")
-    settings.CASTELLAN_MAX_TOKEN_BYTES = 4096
+    set_token_size_limit(authserver, 4096)
 
     response = request_token(client, team_client)
 
     body = assert_server_error(response)
-    assert "'b_big' claim took it over the limit" in body["error_description"]
-    assert "4096" in body["error_description"]
-    settings.CASTELLAN_MAX_TOKEN_BYTES = 16000
+    assert re.fullmatch(r"The access token would be \d+ bytes, more than the 4096 this server allows; "
+                        r"the 'b_big' claim took it over the limit\.", body["error_description"])
+    event = LogEvent.objects.get(event_type="app.oauth2.as.evaluate.claim")
+    assert event.debug_context["debugData"]["claimName"] == "b_big"
+    set_token_size_limit(authserver, 16000)
     assert request_token(client, team_client).status_code == 200
+
+
+def test_token_too_big_without_custom_claims_says_so(client, authserver, scope, team_client):
+    set_token_size_limit(authserver, 1024)
+    add_claim(authserver, "a_small", "'ok'")
+    claim_update(claim=authserver.claims.get(name="sub"), value="app.profile.big")
+
+    body = assert_server_error(request_token(client, team_client))
+
+    assert body["error_description"].endswith("more than the 1024 this server allows, even without custom claims.")
+
+
+def test_default_token_size_limit_is_8_kb_and_bounded_by_what_the_endpoints_accept(authserver):
+    from django.core.exceptions import ValidationError
+
+    from authservers.models.servers import MAX_TOKEN_SIZE_LIMIT
+    from authservers.oauth.access_tokens import MAX_TOKEN_LENGTH
+
+    assert authserver.token_size_limit == 8192 and server_snapshot("default").token_size_limit == 8192
+    assert MAX_TOKEN_SIZE_LIMIT == MAX_TOKEN_LENGTH
+    for bad in (1023, MAX_TOKEN_LENGTH + 1):
+        authserver.token_size_limit = bad
+        with pytest.raises(ValidationError):
+            authserver.full_clean()
 
 
 def test_token_preview_lists_every_claim_and_errors_and_the_size(authserver, scope, team_client):
@@ -149,7 +181,22 @@ def test_token_preview_lists_every_claim_and_errors_and_the_size(authserver, sco
     assert by_name["team"] == {"name": "team", "claimType": "RESOURCE", "value": "payments"}
     assert by_name["broken"]["error"]["error_description"] == "The 'broken' user claim could not be evaluated."
     assert access["payload"]["team"] == "payments" and "broken" not in access["payload"]
-    assert access["size"] > 0 and access["maxSize"] == 8192
+    assert access["size"] > 0 and access["maxSize"] == 8192 and "sizeError" not in access
+    assert result["tokens"]["id_token"] is None  # no user
+
+
+def test_token_preview_reports_the_claim_that_overflowed(authserver, scope, team_client):
+    add_claim(authserver, "b_big", "app.profile.big")
+    set_token_size_limit(authserver, 2048)
+
+    access = preview_token(server_id="default", client_id=team_client.client_id, grant_type="client_credentials",
+                           scopes=["orders:read"])["tokens"]["access_token"]
+
+    assert access["size"] > 2048 and access["maxSize"] == 2048
+    assert access["sizeError"].endswith("more than the 2048 this server allows; the 'b_big' claim took it over "
+                                        "the limit.")
+    assert access["sizeError"] == (f"The access token would be {access['size']} bytes, more than the 2048 this "
+                                   "server allows; the 'b_big' claim took it over the limit.")
 
 
 def test_discovery_does_not_list_custom_claims(client, authserver, scope):
@@ -205,3 +252,31 @@ def test_warm_token_request_with_claims_runs_no_sql(client, authserver, scope, t
         response = request_token(client, team_client)
 
     assert verified_claims(client, response.json()["access_token"])["c19"] == "PAYMENTS"
+
+
+def test_introspection_returns_the_custom_claims_of_a_users_access_token(signed_in, authserver, web_app):
+    from .code_flow import exchange, get_code
+
+    add_claim(authserver, "shout", "String.toUpperCase(user.email)")
+    claim_create(server=authserver, name="team", claim_type="IDENTITY", value="'core'")
+    token = exchange(signed_in, web_app, get_code(signed_in, web_app)).json()["access_token"]
+
+    body = post_form(signed_in, endpoint("introspect"), {"token": token},
+                     HTTP_AUTHORIZATION=basic_auth_header(web_app.client_id, web_app.secret)).json()
+
+    assert body["active"] is True and body["username"] == "ada@example.com"
+    assert body["shout"] == "ADA@EXAMPLE.COM"
+    assert "team" not in body  # an IDENTITY claim is not in the access token, so not in its introspection
+
+
+def test_id_token_over_the_size_limit_is_a_server_error_naming_the_claim(signed_in, authserver, web_app):
+    from .code_flow import exchange, get_code
+
+    claim_create(server=authserver, name="b_big", claim_type="IDENTITY", value="'" + "z" * 900 + "'")
+    set_token_size_limit(authserver, 1500)
+
+    body = assert_server_error(exchange(signed_in, web_app, get_code(signed_in, web_app)))
+
+    assert re.fullmatch(r"The ID token would be \d+ bytes, more than the 1500 this server allows; "
+                        r"the 'b_big' claim took it over the limit\.", body["error_description"])
+    assert LogEvent.objects.filter(event_type="app.oauth2.as.evaluate.claim").exists()

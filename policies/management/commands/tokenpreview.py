@@ -51,6 +51,23 @@ class Command(OktaCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Granted by rule '{decision['rule']['name']}' of policy '{decision['policy']['name']}': "
             f"scopes {' '.join(decision['scopes'])}, access token {decision['accessTokenLifetimeSeconds']} s."))
-        access = result["tokens"]["access_token"]
-        self.stdout.write(f"Access token ({access['size']} bytes) payload:")
-        self.stdout.write(json.dumps(access["payload"], indent=2))
+        tokens = result["tokens"]
+        self._print_token("Access token", tokens["access_token"])
+        if tokens["id_token"]:
+            self._print_token("ID token", tokens["id_token"])
+
+    def _print_token(self, title: str, token: dict) -> None:
+        size = f"{token['size']} of {token['maxSize']} bytes" if token["size"] else "not signed: no active key"
+        self.stdout.write(f"{title} ({size}):")
+        if token.get("sizeError"):
+            self.stdout.write(self.style.ERROR(f"  {token['sizeError']}"))
+        for claim in token["claims"]:
+            where = f" [{', '.join(claim['placement']) or 'nowhere'}]" if "placement" in claim else ""
+            if "error" in claim:
+                error = claim["error"]
+                self.stdout.write(self.style.ERROR(
+                    f"  claim {claim['name']}{where}: {error['error']}: {error['error_description']} "
+                    f"({error['reason']})"))
+            else:
+                self.stdout.write(f"  claim {claim['name']}{where}: {json.dumps(claim['value'])}")
+        self.stdout.write(json.dumps(token["payload"], indent=2))
