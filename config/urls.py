@@ -3,7 +3,7 @@ import os
 from django.contrib import admin
 from django.urls import include, path
 
-from config import errors
+from config import errors, openapi
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("clients.credentials_urls")),
     path("api/v1/", include("authservers.logs_urls")),
+    *openapi.urlpatterns,
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),
 ]

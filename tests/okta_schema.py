@@ -48,20 +48,31 @@ def _block(start: int, indent: int) -> list[str]:
 
 @functools.cache
 def spec_schema_properties(name: str) -> frozenset[str]:
-    """Property names of `components.schemas.<name>` (its own `properties:` block) in the spec."""
+    """Property names of `components.schemas.<name>`: its own `properties:` block, and those of the
+    members of its `allOf` (inline objects, and `$ref`s followed)."""
     lines = _lines()
-    start = lines.index(f"    {name}:")
-    props, inside = set(), False
+    start = lines.index(f"    {name}:", lines.index("  schemas:"))
+    props, inside, in_all_of = set(), None, False
     for line in _block(start, 4):
-        if line == "      properties:":
-            inside = True
+        indent = len(line) - len(line.lstrip())
+        if line == "      properties:" or (in_all_of and line == "          properties:"):
+            inside = indent + 2
             continue
-        if inside:
-            match = re.match(r"^        ('?)([A-Za-z_][\w]*)\1:", line)
+        if indent <= 6 and line.strip():
+            in_all_of = line == "      allOf:"
+            if in_all_of:
+                inside = None
+                continue
+        ref = re.match(r"^        - \$ref: '#/components/schemas/(\w+)'", line)
+        if in_all_of and ref:
+            props |= spec_schema_properties(ref.group(1))
+            continue
+        if inside is not None and line.strip():
+            match = re.match(rf"^ {{{inside}}}('?)([A-Za-z_][\w]*)\1:", line)
             if match:
                 props.add(match.group(2))
-            elif line.strip() and not line.startswith("         "):
-                inside = False
+            elif indent < inside:
+                inside = None
     return frozenset(props)
 
 
@@ -85,7 +96,38 @@ def spec_response_codes(operation_id: str) -> frozenset[int]:
     return frozenset(codes)
 
 
+@functools.cache
+def spec_operation(operation_id: str) -> tuple[str, str]:
+    """(METHOD, path) of `operationId: <operation_id>` in the spec."""
+    lines = _lines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"operationId: {operation_id}")
+    method = next(re.match(r"^    (\w+):$", line).group(1) for line in reversed(lines[:start])
+                  if re.match(r"^    (get|post|put|patch|delete):$", line))
+    path = next(line.strip().rstrip(":") for line in reversed(lines[:start]) if re.match(r"^  /\S+:$", line))
+    return method.upper(), path
+
+
 def assert_shape(body: dict, schema: str) -> None:
     """Every key of `body` is a property of `schema`."""
     extra = set(body) - schema_properties(schema)
     assert not extra, f"{schema} has no properties {sorted(extra)}"
+
+
+def regenerate(schemas=(), operations=()) -> None:
+    """Rewrite the committed subset from the spec: the names already in it, plus `schemas` and
+    `operations`. After merging two branches that both extended the subset, run
+    `python -m tests.okta_schema` to refresh every entry with this module's reading of the spec."""
+    subset = _subset()
+    names = sorted(set(subset["schemas"]) | set(schemas))
+    ops = sorted(set(subset["operations"]) | set(operations))
+    out = {"operations": {op: sorted(spec_response_codes(op)) for op in ops},
+           "schemas": {name: sorted(spec_schema_properties(name)) for name in names},
+           "source": subset["source"]}
+    SUBSET.write_text(json.dumps(out, indent=1, sort_keys=True))
+    _subset.cache_clear()
+
+
+if __name__ == "__main__":
+    import sys
+
+    regenerate(operations=sys.argv[1:])

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "accounts",
     "clients",
@@ -201,6 +203,26 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.api.authentication.IsStaff"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The OpenAPI document of /api/v1 (config/openapi.py), generated from the views' annotations.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Castellan management API",
+    "DESCRIPTION": "Okta-compatible management API: authorization servers, scopes, claims, access policies "
+                   "and rules, signing keys (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "PREPROCESSING_HOOKS": ["config.openapi.only_management_api"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.openapi.okta_path_parameter_names",
+                             "config.openapi.okta_auth_errors_everywhere"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LifecycleStatus": "policies.models.Status",
+                            "JsonWebKeyStatus": ["ACTIVE", "NEXT", "EXPIRED"]},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Request bodies on the OAuth endpoints larger than this get 413 (bytes).

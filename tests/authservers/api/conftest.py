@@ -27,3 +27,14 @@ def api(api_token) -> APIClient:
 @pytest.fixture
 def anonymous_api(db) -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def non_staff_token(db) -> str:
+    """A token whose user has lost staff rights since it was made."""
+    user = user_create(login="former-ops@example.com", email="former-ops@example.com", password=None,
+                       is_staff=True)
+    _, secret = api_token_create(name="old", user=user)
+    user.is_staff = False
+    user.save(update_fields=["is_staff"])
+    return secret
