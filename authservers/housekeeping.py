@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from .models import (
     AccessToken,
+    DeviceAuthorization,
     DeviceGrant,
     Grant,
     HousekeepingRun,
@@ -53,6 +54,7 @@ def expired_rows(now: datetime) -> dict:
         "revoked_access_tokens": RevokedAccessToken.objects.filter(expires__lte=now),
         "authorization_codes": Grant.objects.filter(expires__lte=now),
         "device_codes": DeviceGrant.objects.filter(expires__lte=now),
+        "device_authorizations": DeviceAuthorization.objects.filter(expires__lte=now),  # RFC 8628 (issue 5)
         # TODO(issue 5): refresh tokens past their rule's lifetime and idle window, once they carry one.
         "refresh_tokens": RefreshToken.objects.filter(revoked__lte=now - REVOKED_REFRESH_TOKEN_KEEP),
         # Stored access tokens (user grants) past expiry that no refresh token still points at.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import device_views, views
 
 app_name = "authservers"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("oauth2/<str:server_id>/v1/userinfo", views.userinfo, name="userinfo"),
     path("oauth2/<str:server_id>/v1/logout", views.logout, name="logout"),
     path("oauth2/<str:server_id>/v1/keys", views.keys, name="jwks"),
+    path("oauth2/<str:server_id>/v1/device/authorize", device_views.device_authorize, name="device-authorize"),
+    path("activate", device_views.activate, name="activate"),
     path("oauth2/<str:server_id>/.well-known/openid-configuration", views.openid_configuration,
          name="openid-configuration"),
     path("oauth2/<str:server_id>/.well-known/oauth-authorization-server", views.oauth_authorization_server,

@@ -1,4 +1,5 @@
 from .claims import Claim, ClaimStatus, ClaimType, ClaimValueType, GroupFilterType
+from .device import DeviceAuthorization, DeviceAuthorizationStatus
 from .housekeeping import HousekeepingRun
 from .keys import KeyStatus, SigningAlg, SigningKey
 from .logs import LogEvent
@@ -8,8 +9,30 @@ from .servers import AuthorizationServer, IssuerMode, RotationMode, ServerStatus
 from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, RevokedAccessToken
 
 __all__ = [
-    "AccessToken", "AuthorizationServer", "Claim", "ClaimStatus", "ClaimType", "ClaimValueType", "ConsentType",
-    "DeviceGrant", "Grant", "GroupFilterType", "HousekeepingRun", "IDToken",
-    "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RevokedAccessToken", "RotationMode",
-    "Scope", "ServerStatus", "SigningAlg", "SigningKey",
+    "AccessToken",
+    "AuthorizationServer",
+    "Claim",
+    "ClaimStatus",
+    "ClaimType",
+    "ClaimValueType",
+    "ConsentType",
+    "DeviceAuthorization",
+    "DeviceAuthorizationStatus",
+    "DeviceGrant",
+    "Grant",
+    "GroupFilterType",
+    "HousekeepingRun",
+    "IDToken",
+    "IssuerMode",
+    "KeyStatus",
+    "LogEvent",
+    "MetadataPublish",
+    "Org",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "RotationMode",
+    "Scope",
+    "ServerStatus",
+    "SigningAlg",
+    "SigningKey",
 ]
