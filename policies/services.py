@@ -187,9 +187,10 @@ def rule_delete(*, rule: PolicyRule, actor: dict | None = None) -> None:
 
 
 def supported_grant_types() -> list[str]:
+    from authservers.oauth.implicit import GRANT_TYPE as IMPLICIT
     from authservers.oauth.server import SUPPORTED_GRANT_TYPES
 
-    return list(SUPPORTED_GRANT_TYPES)
+    return [*SUPPORTED_GRANT_TYPES, IMPLICIT]  # implicit: /authorize only, yet a rule grant type (issue 5)
 
 
 @transaction.atomic

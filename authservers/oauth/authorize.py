@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..runtime import ClientSnapshot, ServerSnapshot
 from ..scope_rules import OIDC_SCOPES
-from . import errors, pkce
+from . import errors, implicit, pkce
 
 SUPPORTED_RESPONSE_TYPES = ("code",)
 PROMPT_VALUES = {"none", "login", "consent"}
@@ -112,6 +112,8 @@ def check_state(req: AuthorizationRequest) -> None:
 
 
 def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> None:
+    if implicit.requested(req.response_type):  # issue 5: the legacy implicit flow, for clients that enable it
+        return implicit.check_response_type(req, client)
     if not req.response_type:
         raise errors.InvalidRequest("The 'response_type' parameter is required.")
     if req.response_type not in SUPPORTED_RESPONSE_TYPES:
@@ -123,6 +125,8 @@ def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> No
 
 
 def check_response_mode(req: AuthorizationRequest) -> None:
+    if implicit.requested(req.response_type):
+        return implicit.check_response_mode(req)
     if req.response_mode not in (None, "", "query"):
         # form_post arrives with the rest of issue 4; fragment is for implicit flows.
         raise errors.OAuthError("The response mode is not supported by the authorization server. "
@@ -142,6 +146,8 @@ def check_prompt(req: AuthorizationRequest) -> None:
 
 
 def check_code_challenge(req: AuthorizationRequest, client: ClientSnapshot) -> None:
+    if implicit.requested(req.response_type):
+        return  # RFC 7636 protects a code; the implicit flow has none
     required = client.pkce_required or client.auth_method == "none"
     pkce.check_code_challenge(req.code_challenge, req.code_challenge_method, required=required)
 
@@ -202,6 +208,8 @@ def check_consent(req: AuthorizationRequest, client: ClientSnapshot, server: Ser
 def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user, *,
                issuer: str, now) -> AuthorizationRedirect:
     """The signed-in user's part, in order: active, assigned, policy, consent; then a code is stored."""
+    if implicit.requested(req.response_type):  # issue 5: the legacy implicit flow, tokens in the fragment
+        return AuthorizationRedirect(implicit.issue_tokens(req, client, server, user, issuer=issuer, now=now))
     from .. import code_services
     from . import decisions
 
@@ -235,6 +243,8 @@ def redirect_with(redirect_uri: str, params: dict) -> str:
 
 
 def error_redirect(req: AuthorizationRequest, exc: errors.OAuthError, issuer: str) -> AuthorizationRedirect:
+    if implicit.requested(req.response_type):
+        return AuthorizationRedirect(implicit.error_url(req, exc, issuer))
     # RFC 6749 §4.1.2.1 errors; RFC 9207: every authorization response carries `iss`.
     return AuthorizationRedirect(redirect_with(req.redirect_uri, {
         "error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}))
