@@ -22,6 +22,7 @@ from .models import (
     ClaimType,
     ClaimValueType,
     ConsentType,
+    DeviceAuthorization,
     DeviceGrant,
     Grant,
     HousekeepingRun,
@@ -43,6 +44,7 @@ from .services import ServiceError, authserver_create, authserver_set_access_tok
 
 SERVER_OWNED_MODELS = (SigningKey, Scope, Claim, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
                        RevokedAccessToken)
+SERVER_OWNED_MODELS += (DeviceAuthorization,)  # issue 5
 
 
 # Authorization servers ---------------------------------------------------------------------------
@@ -460,6 +462,20 @@ class DeviceGrantAdmin(TokenAdmin):
     list_display = ("id", "server", "client_id", "user", "status", "expires")
     search_fields = ("client_id", "user__login")
     fields = ("server", "client_id", "user", "status", "scope", "interval", "expires", "last_checked")
+
+
+@admin.register(DeviceAuthorization)
+class DeviceAuthorizationAdmin(ReadOnlyAdmin):
+    """RFC 8628 device authorizations (issue 5): who confirmed what; never the codes."""
+
+    list_display = ("id", "server", "client", "user", "status", "expires", "created")
+    list_filter = ("status", "server")
+    list_select_related = ("server", "client", "user")
+    search_fields = ("client__client_id", "client__label", "user__login")
+    raw_id_fields = ("server", "client", "user")
+    ordering = ("-created",)
+    fields = ("server", "client", "user", "status", "scope", "interval", "last_polled", "expires", "created",
+              "confirmed")
 
 
 # Housekeeping ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from oauth2_provider.models import (
 
 from authservers import systemlog
 from authservers.admin_forms import ReadOnlyAdmin, render_service_add_form
+from authservers.models import DeviceAuthorization
 from authservers.services import ServiceError
 
 from .models import (
@@ -177,7 +178,7 @@ class ClientAdmin(admin.ModelAdmin):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         owned = {str(model._meta.verbose_name) for model in (
             ClientSecret, get_access_token_model(), get_refresh_token_model(), get_id_token_model(),
-            get_grant_model())}
+            get_grant_model(), DeviceAuthorization)}
         return deleted, model_count, perms_needed - owned, protected
 
     def delete_queryset(self, request, queryset):

@@ -37,7 +37,7 @@ class DeviceAuthorization(models.Model):
         ordering = ["-created"]
 
     def __str__(self):
-        return f"{self.user_code} ({self.status})"
+        return f"Device authorization {self.pk} ({self.status})"  # never the codes: the console shows this
 
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires

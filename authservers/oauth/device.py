@@ -28,6 +28,7 @@ DEVICE_CODE_LIFETIME = 600  # Okta: expires_in 600
 POLLING_INTERVAL = 5  # Okta: interval 5
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: each slow_down adds 5 seconds to the interval
 MAX_POLLING_INTERVAL = 60
+POLLING_LEEWAY = 0.5  # seconds: network jitter must not turn a device that sleeps `interval` into a slow_down
 
 # Okta's texts for the polling errors (RFC 8628 §3.5).
 AUTHORIZATION_PENDING = "The device authorization is pending. Please try again later."
@@ -127,7 +128,7 @@ def poll_outcome(*, status: str, expired: bool, seconds_since_last_poll: float |
         return PollOutcome(DENIED, interval)
     if status == "APPROVED":
         return PollOutcome(ISSUE, interval)
-    if seconds_since_last_poll is not None and seconds_since_last_poll < interval:
+    if seconds_since_last_poll is not None and seconds_since_last_poll < interval - POLLING_LEEWAY:
         # RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent requests"
         return PollOutcome(SLOW, min(interval + SLOW_DOWN_STEP, MAX_POLLING_INTERVAL))
     return PollOutcome(PENDING, interval)

@@ -113,9 +113,26 @@ def issue_tokens(req, client: ClientSnapshot, server: ServerSnapshot, user, *, i
     if "id_token" in parts:
         id_token = _id_token(req, client, server, user, decision.scopes, parts, issuer=issuer, auth_time=auth_time,
                              access_token=access_token)
+    from .. import systemlog
+
+    for kind, token in (("access_token", access_token), ("id_token", id_token)):
+        if token:
+            systemlog.emit_deferred(_implicit_granted_event, server, client, user, kind, decision)
     return fragment_url(req.redirect_uri, token_response(
         access_token=access_token, expires_in=decision.access_token_lifetime, scopes=decision.scopes,
         id_token=id_token, state=req.state, issuer=issuer))
+
+
+def _implicit_granted_event(server, client, user, kind, decision) -> tuple:
+    from .. import systemlog
+
+    # Okta's event types for tokens issued by /authorize in the implicit flow.
+    return (f"app.oauth2.as.authorize.implicit.{kind}", "INFO", f"OAuth2 {kind.replace('_', ' ')} is granted",
+            systemlog.actor_for_user(user), {},
+            [systemlog.target(server.id, "AuthorizationServer", server.name),
+             systemlog.target(client.id, "AppInstance", client.label, client.client_id)], "SUCCESS", "",
+            {"grantType": GRANT_TYPE, "grantedScopes": " ".join(decision.scopes), "policyId": decision.policy_id,
+             "ruleId": decision.rule_id})
 
 
 def _access_token(client, server, user, decision, *, issuer: str, auth_time: int) -> str:

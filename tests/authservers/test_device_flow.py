@@ -211,9 +211,8 @@ def test_bad_device_codes(client, tv_app, device_code):
 
 @pytest.mark.django_db
 def test_client_without_the_device_grant_is_refused(client, spa_app, web_app, authserver):
-    for registered in (spa_app,):
-        response = post_form(client, DEVICE_AUTHORIZE, {"client_id": registered.client_id, "scope": "openid"})
-        assert_oauth_error(response, 400, "unauthorized_client")
+    response = post_form(client, DEVICE_AUTHORIZE, {"client_id": spa_app.client_id, "scope": "openid"})
+    assert_oauth_error(response, 400, "unauthorized_client")
     response = post_form(client, DEVICE_AUTHORIZE, {"scope": "openid"},
                          HTTP_AUTHORIZATION=basic_auth_header(web_app.client_id, web_app.secret))
     assert_oauth_error(response, 400, "unauthorized_client")
@@ -284,6 +283,7 @@ def test_poll_outcomes():
     assert outcome(status="DENIED", expired=False, seconds_since_last_poll=9, interval=5).result == "denied"
     assert outcome(status="REDEEMED", expired=False, seconds_since_last_poll=9, interval=5).result == "spent"
     assert outcome(status="PENDING", expired=False, seconds_since_last_poll=1, interval=60).interval == 60
+    assert outcome(status="PENDING", expired=False, seconds_since_last_poll=4.8, interval=5).result == "pending"
 
 
 @pytest.mark.django_db
@@ -299,3 +299,23 @@ def test_confirmed_by_one_user_is_not_confirmable_by_another(client, tv_app, ada
     wait_interval(started["device_code"])
     _, access = verified(client, assert_json(poll(client, tv_app, started["device_code"]))["access_token"])
     assert access["uid"] == ada.pk
+
+
+@pytest.mark.django_db
+def test_console_shows_device_authorizations_but_no_codes(console, tv_app):
+    started = start(console, tv_app)
+    row = DeviceAuthorization.objects.get()
+    page = console.get(reverse("admin:authservers_deviceauthorization_change", args=[row.pk]))
+    assert page.status_code == 200 and b"living-room-tv" in page.content
+    for secret in (started["device_code"], started["user_code"], row.device_code_hash):
+        assert secret.encode() not in page.content
+
+
+@pytest.mark.django_db
+def test_inactive_app_with_device_authorizations_can_be_deleted_in_the_console(console, tv_app):
+    start(console, tv_app)
+    tv_app.model.status = "INACTIVE"
+    tv_app.model.save()
+    delete_url = reverse("admin:clients_client_delete", args=[tv_app.model.pk])
+    assert console.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not DeviceAuthorization.objects.exists()

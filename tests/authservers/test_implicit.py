@@ -163,3 +163,15 @@ def test_response_type_parsing_is_order_insensitive_and_excludes_hybrids():
         assert not implicit.requested(other)
     assert implicit.fragment_url("https://a.example/cb?x=1", {"state": "s", "none": None}) == \
         "https://a.example/cb?x=1#state=s"
+
+
+def test_issued_tokens_are_in_the_system_log(signed_in, legacy_spa, ada, settings):
+    from authservers import systemlog
+    from authservers.models import LogEvent
+
+    settings.CASTELLAN_SYSTEM_LOG_WRITER = "inline"
+    fragment_params(signed_in.get(AUTHORIZE, implicit_params(legacy_spa)))
+    systemlog.flush()
+    kinds = set(LogEvent.objects.filter(event_type__startswith="app.oauth2.as.authorize.implicit.")
+                .values_list("event_type", flat=True))
+    assert kinds == {"app.oauth2.as.authorize.implicit.access_token", "app.oauth2.as.authorize.implicit.id_token"}
