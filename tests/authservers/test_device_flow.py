@@ -319,3 +319,17 @@ def test_inactive_app_with_device_authorizations_can_be_deleted_in_the_console(c
     delete_url = reverse("admin:clients_client_delete", args=[tv_app.model.pk])
     assert console.post(delete_url, {"post": "yes"}).status_code == 302
     assert not DeviceAuthorization.objects.exists()
+
+
+@pytest.mark.django_db
+def test_confidential_device_client_authenticates(client, make_client, authserver):
+    registered = make_client(label="kiosk", application_type="native",
+                             grant_types=["authorization_code", device.GRANT_TYPE], redirect_uris=[REDIRECT_URI])
+    ok = post_form(client, DEVICE_AUTHORIZE, {"scope": "openid"},
+                   HTTP_AUTHORIZATION=basic_auth_header(registered.client_id, registered.secret))
+    assert ok.status_code == 200, ok.content
+    wrong = post_form(client, DEVICE_AUTHORIZE, {"scope": "openid"},
+                      HTTP_AUTHORIZATION=basic_auth_header(registered.client_id, "not-the-secret"))
+    assert_oauth_error(wrong, 401, "invalid_client")
+    bare = post_form(client, DEVICE_AUTHORIZE, {"client_id": registered.client_id, "scope": "openid"})
+    assert_oauth_error(bare, 401, "invalid_client")  # a confidential client must authenticate

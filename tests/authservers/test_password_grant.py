@@ -197,3 +197,14 @@ def test_wrong_client_secret_is_refused_before_the_password(client, legacy_app, 
                                          "scope": "openid"},
                          HTTP_AUTHORIZATION=basic_auth_header(legacy_app.client_id, "not-the-secret"))
     assert_oauth_error(response, 401, "invalid_client")
+
+
+def test_parameter_checks_are_pure():
+    password.check_parameters("ada", "pw", "openid")
+    with pytest.raises(password.errors.InvalidRequest):
+        password.check_parameters("", "pw", "openid")
+    with pytest.raises(password.errors.InvalidScope):
+        password.check_parameters("ada", "pw", "  ")
+    assert password.scopes_needing_consent("TRUSTED", {"profile": "REQUIRED"}) == []
+    assert password.scopes_needing_consent("REQUIRED", {"profile": "REQUIRED", "openid": "IMPLICIT",
+                                                        "email": "FLEXIBLE"}) == ["profile", "email"]
