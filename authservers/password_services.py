@@ -18,8 +18,6 @@ from .oauth import errors
 from .oauth import password as password_grant
 from .oauth.authorize import check_user
 
-_RATE_PREFIX = "castellan:password-grant:rate"
-
 
 def _subjects(username: str, ip: str) -> list[tuple[str, throttling.Limits]]:
     return [("password-grant-" + throttling.login_subject(username), throttling.login_limits()),
@@ -27,7 +25,7 @@ def _subjects(username: str, ip: str) -> list[tuple[str, throttling.Limits]]:
 
 
 def _over_rate(username: str, now: float) -> bool:
-    key = f"{_RATE_PREFIX}:{throttling.login_subject(username)}:{int(now)}"
+    key = f"{throttling.PREFIX}:password-grant-rate:{throttling.login_subject(username)}:{int(now)}"
     cache.add(key, 0, timeout=5)
     try:
         count = cache.incr(key)
