@@ -23,6 +23,7 @@ from .models import (
     ClaimType,
     ClaimValueType,
     ConsentType,
+    DeviceAuthorization,
     DeviceGrant,
     Grant,
     HousekeepingRun,
@@ -46,7 +47,7 @@ from .selectors import published_keys
 from .services import ServiceError, authserver_create, authserver_set_access_token_alg, scope_create
 
 SERVER_OWNED_MODELS = (SigningKey, Scope, Claim, AccessToken, RefreshToken, IDToken, Grant, DeviceGrant,
-                       RevokedAccessToken, RefreshTokenFamily)
+                       RevokedAccessToken, RefreshTokenFamily, DeviceAuthorization)
 
 
 # Authorization servers ---------------------------------------------------------------------------
@@ -538,6 +539,20 @@ class ConsentGrantAdmin(ReadOnlyAdmin):
                                  actor=systemlog.actor_for_user(request.user))
         self.message_user(request, f"Revoked {len(revoked)} consent grant(s); the consent page will ask again.",
                           messages.SUCCESS)
+
+
+@admin.register(DeviceAuthorization)
+class DeviceAuthorizationAdmin(ReadOnlyAdmin):
+    """RFC 8628 device authorizations (issue 5): who confirmed what; never the codes."""
+
+    list_display = ("id", "server", "client", "user", "status", "expires", "created")
+    list_filter = ("status", "server")
+    list_select_related = ("server", "client", "user")
+    search_fields = ("client__client_id", "client__label", "user__login")
+    raw_id_fields = ("server", "client", "user")
+    ordering = ("-created",)
+    fields = ("server", "client", "user", "status", "scope", "interval", "last_polled", "expires", "created",
+              "confirmed")
 
 
 # Housekeeping ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from .models import (
     AccessToken,
+    DeviceAuthorization,
     DeviceGrant,
     Grant,
     HousekeepingRun,
@@ -65,6 +66,7 @@ def expired_rows(now: datetime) -> dict:
         # Refresh-token families past their lifetime or idle window, or revoked a day ago (their
         # tokens and remembered access tokens go with them; revoked jtis stay on the denylist).
         "refresh_token_families": expired_refresh_token_families(now),
+        "device_authorizations": DeviceAuthorization.objects.filter(expires__lte=now),  # RFC 8628
         "refresh_tokens": RefreshToken.objects.filter(revoked__lte=now - REVOKED_REFRESH_TOKEN_KEEP),
         # Stored access tokens (user grants) past expiry that no refresh token still points at.
         "access_tokens": AccessToken.objects.filter(expires__lte=now, refresh_token__isnull=True),

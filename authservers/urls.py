@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import consent_views, views
+from . import consent_views, device_views, views
 
 app_name = "authservers"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("oauth2/<str:server_id>/v1/keys", views.keys, name="jwks"),
     # A page, not a protocol endpoint: outside /oauth2/ so its errors (CSRF included) render as pages.
     path("consent/<str:request_id>", consent_views.consent, name="consent"),
+    path("oauth2/<str:server_id>/v1/device/authorize", device_views.device_authorize, name="device-authorize"),
+    path("activate", device_views.activate, name="activate"),
     path("oauth2/<str:server_id>/.well-known/openid-configuration", views.openid_configuration,
          name="openid-configuration"),
     path("oauth2/<str:server_id>/.well-known/oauth-authorization-server", views.oauth_authorization_server,

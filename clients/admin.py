@@ -18,7 +18,7 @@ from oauth2_provider.models import (
 
 from authservers import systemlog
 from authservers.admin_forms import ReadOnlyAdmin, render_service_add_form
-from authservers.models import RefreshTokenFamily
+from authservers.models import DeviceAuthorization, RefreshTokenFamily
 from authservers.services import ServiceError
 
 from . import credentials_admin  # noqa: F401 (registers the key and replay-store views)
@@ -37,6 +37,7 @@ from .models import (
     TrustedOriginScope,
 )
 from .services import client_create, client_secret_add, validate_trusted_origin
+from .validation import legacy_grant_warning
 
 # django-oauth-toolkit registers admins built for its own model fields; Castellan's replace them.
 for model in (get_application_model(), get_access_token_model(), get_grant_model(), get_id_token_model(),
@@ -165,6 +166,19 @@ class ClientAdmin(admin.ModelAdmin):
     def grant_type_list(self, obj):
         return ", ".join(obj.grant_types)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Issue 5: RFC 9700's warning whenever an app with the password or implicit grant is shown.
+        warning = legacy_grant_warning(obj.grant_types) if obj is not None else None
+        if warning and request.method == "GET":
+            messages.warning(request, warning)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def response_change(self, request, obj):
+        warning = legacy_grant_warning(obj.grant_types)
+        if warning:
+            messages.warning(request, warning)
+        return super().response_change(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         # Okta: an app must be deactivated before it can be deleted.
         if obj is not None and obj.status != ClientStatus.INACTIVE:
@@ -176,7 +190,7 @@ class ClientAdmin(admin.ModelAdmin):
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         owned = {str(model._meta.verbose_name) for model in (
             ClientSecret, get_access_token_model(), get_refresh_token_model(), get_id_token_model(),
-            get_grant_model(), RefreshTokenFamily)}
+            get_grant_model(), RefreshTokenFamily, DeviceAuthorization)}
         return deleted, model_count, perms_needed - owned, protected
 
     def save_model(self, request, obj, form, change):
@@ -217,6 +231,8 @@ class ClientAdmin(admin.ModelAdmin):
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 self.log_addition(request, client, [{"added": {}}])
+                if legacy_grant_warning(client.grant_types):  # issue 5: RFC 9700
+                    messages.warning(request, legacy_grant_warning(client.grant_types))
                 return self.secret_response(request, client, secret, created=True)
         # The next page shows the secret, so there is only one way to submit.
         context = {"show_save_and_continue": False, "show_save_and_add_another": False, **(extra_context or {})}

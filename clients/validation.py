@@ -46,7 +46,25 @@ def default_application_type(grant_types: list[str]) -> str:
 def default_response_types(application_type: str, grant_types: list[str]) -> list[str]:
     if application_type == ApplicationType.SERVICE:
         return ["token"]  # Okta: service apps carry ["token"], which is not the implicit flow
-    return ["code"] if GrantType.AUTHORIZATION_CODE in grant_types else []
+    response_types = ["code"] if GrantType.AUTHORIZATION_CODE in grant_types else []
+    if GrantType.IMPLICIT in grant_types:
+        response_types += ["token", "id_token"]
+    return response_types
+
+
+# Grants RFC 9700 says must not (password, §2.4) or should not (implicit, §2.1.2) be used: off by
+# default, offered for Okta compatibility only (docs/legacy-grants.md).
+LEGACY_GRANTS = (GrantType.PASSWORD, GrantType.IMPLICIT)
+RFC9700_WARNING = ("This app enables {grants}. The OAuth 2.0 Security Best Current Practice (RFC 9700) says "
+                   "the password grant must not be used and the implicit grant should not be used: prefer the "
+                   "authorization code flow with PKCE (and the device flow for devices without a browser). "
+                   "Castellan offers them only for compatibility with existing Okta apps.")
+
+
+def legacy_grant_warning(grant_types) -> str | None:
+    """The RFC 9700 warning the console shows for an app with legacy grants, or None."""
+    enabled = [grant.value for grant in LEGACY_GRANTS if grant in (grant_types or ())]
+    return RFC9700_WARNING.format(grants=" and ".join(f"the {grant} grant" for grant in enabled)) if enabled else None
 
 
 def default_refresh_token_rotation(application_type: str, auth_method: str) -> str:
@@ -101,6 +119,8 @@ def validate_client_settings(client) -> None:
         raise ClientValidationError("response_types", f"Unknown response type: {', '.join(unknown)}.")
     if GrantType.AUTHORIZATION_CODE in grants and "code" not in response_types:
         raise ClientValidationError("response_types", "authorization_code requires the 'code' response type.")
+    if GrantType.IMPLICIT in grants and not {"token", "id_token"} & set(response_types):
+        raise ClientValidationError("response_types", "implicit requires the 'token' or 'id_token' response type.")
     redirect_uris = client.redirect_uris.split()
     needs_redirect = any(grant not in NON_REDIRECT_GRANTS | {GrantType.REFRESH_TOKEN} for grant in grants)
     if needs_redirect and not redirect_uris:

@@ -187,9 +187,11 @@ def rule_delete(*, rule: PolicyRule, actor: dict | None = None) -> None:
 
 
 def supported_grant_types() -> list[str]:
+    from authservers.oauth.implicit import GRANT_TYPE as IMPLICIT
     from authservers.oauth.server import SUPPORTED_GRANT_TYPES
 
-    return [grant for grant in SUPPORTED_GRANT_TYPES if grant in RULE_GRANT_TYPES]  # refresh: not a rule grant
+    # refresh_token is not a rule grant type; implicit is (/authorize only)
+    return [grant for grant in [*SUPPORTED_GRANT_TYPES, IMPLICIT] if grant in RULE_GRANT_TYPES]
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from .claims import Claim, ClaimStatus, ClaimType, ClaimValueType, GroupFilterType
 from .consents import ConsentGrant, ConsentSource, ConsentStatus
+from .device import DeviceAuthorization, DeviceAuthorizationStatus
 from .housekeeping import HousekeepingRun
 from .keys import KeyStatus, SigningAlg, SigningKey
 from .logs import LogEvent
@@ -11,7 +12,8 @@ from .tokens import AccessToken, DeviceGrant, Grant, IDToken, RefreshToken, Refr
 __all__ = [
     "AccessToken", "AuthorizationServer", "Claim", "ClaimStatus", "ClaimType", "ClaimValueType",
     "ConsentGrant", "ConsentSource", "ConsentStatus", "ConsentType",
-    "DeviceGrant", "Grant", "GroupFilterType", "HousekeepingRun", "IDToken",
-    "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org", "RefreshToken", "RefreshTokenFamily", "RevokedAccessToken", "RotationMode",
+    "DeviceAuthorization", "DeviceAuthorizationStatus", "DeviceGrant", "Grant", "GroupFilterType",
+    "HousekeepingRun", "IDToken", "IssuerMode", "KeyStatus", "LogEvent", "MetadataPublish", "Org",
+    "RefreshToken", "RefreshTokenFamily", "RevokedAccessToken", "RotationMode",
     "Scope", "ServerStatus", "SigningAlg", "SigningKey",
 ]

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ..runtime import ClientSnapshot, ServerSnapshot
 from ..scope_rules import OIDC_SCOPES
-from . import errors, pkce
+from . import errors, implicit, pkce
 from .consent import (  # noqa: F401  (re-exported: the consent matrix is part of the request's checks)
     CONSENT_DENIED,
     CONSENT_ENABLED,
@@ -100,7 +100,9 @@ class AuthorizationRedirect:
 
     @property
     def url(self) -> str:
-        """The redirect URI with the parameters in its query (the `query` response mode)."""
+        """The redirect URI with the parameters in its query, or in its fragment (implicit flows)."""
+        if self.response_mode == "fragment":
+            return implicit.fragment_url(self.redirect_uri, self.params)
         return redirect_with(self.redirect_uri, self.params)
 
 
@@ -148,6 +150,8 @@ def check_state(req: AuthorizationRequest) -> None:
 
 
 def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> None:
+    if implicit.requested(req.response_type):  # issue 5: the legacy implicit flow, for clients that enable it
+        return implicit.check_response_type(req, client)
     if not req.response_type:
         raise errors.InvalidRequest("The 'response_type' parameter is required.")
     if req.response_type not in SUPPORTED_RESPONSE_TYPES:
@@ -159,6 +163,8 @@ def check_response_type(req: AuthorizationRequest, client: ClientSnapshot) -> No
 
 
 def check_response_mode(req: AuthorizationRequest) -> None:
+    if implicit.requested(req.response_type):
+        return implicit.check_response_mode(req)
     if req.response_mode not in (None, "", *RESPONSE_MODES):
         # fragment is for the implicit and hybrid flows.
         raise errors.OAuthError("The response mode is not supported by the authorization server. "
@@ -201,6 +207,8 @@ def check_prompt(req: AuthorizationRequest) -> None:
 
 
 def check_code_challenge(req: AuthorizationRequest, client: ClientSnapshot) -> None:
+    if implicit.requested(req.response_type):
+        return  # RFC 7636 protects a code; the implicit flow has none
     required = client.pkce_required or client.auth_method == "none"
     pkce.check_code_challenge(req.code_challenge, req.code_challenge_method, required=required)
 
@@ -260,6 +268,18 @@ def check_user(*, active: bool, assigned: bool) -> None:
         raise errors.AuthorizationAccessDenied(errors.USER_NOT_ASSIGNED)
 
 
+def consent_plan(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user,
+                 scopes) -> ConsentPlan:
+    """What the consent page would ask this user, given the grants they already gave (REFERENCE §3)."""
+    from .. import consents
+
+    if not any(server.scopes[name].consent in CONSENT_ENABLED for name in scopes):
+        return ConsentPlan(ask=(), skipped=frozenset())
+    return plan_consent(req, client, server, scopes,
+                        consents.consent_states(user_id=user.pk, client_pk=client.id, server_id=server.id),
+                        consents.optional_scopes(server_id=server.id, names=scopes))
+
+
 def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: ServerSnapshot, user, *,
                issuer: str, now, auth_time: int | None = None,
                answer: ConsentAnswer | None = None) -> AuthorizationRedirect | ConsentPrompt:
@@ -268,6 +288,8 @@ def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: Server
     Returns a `ConsentPrompt` when the consent page must be shown first (`answer` is None); with the
     user's `answer` from that page, the consent is recorded with the code.
     """
+    if implicit.requested(req.response_type):  # the legacy implicit flow: tokens in the fragment
+        return implicit.issue_tokens(req, client, server, user, issuer=issuer, now=now, auth_time=auth_time)
     from .. import code_services, consents
     from . import decisions
 
@@ -279,11 +301,7 @@ def issue_code(req: AuthorizationRequest, client: ClientSnapshot, server: Server
                                     group_ids=group_ids)
     except errors.PolicyDenied as exc:
         raise errors.AuthorizationAccessDenied(exc.description) from None  # a redirect at /authorize (§5.3.4)
-    plan = ConsentPlan(ask=(), skipped=frozenset())
-    if any(server.scopes[name].consent in CONSENT_ENABLED for name in decision.scopes):
-        plan = plan_consent(req, client, server, decision.scopes,
-                            consents.consent_states(user_id=user.pk, client_pk=client.id, server_id=server.id),
-                            consents.optional_scopes(server_id=server.id, names=decision.scopes))
+    plan = consent_plan(req, client, server, user, decision.scopes)
     if plan.ask and answer is None:
         if "none" in req.prompts:
             raise errors.ConsentRequired(CONSENT_REQUIRED)
@@ -317,8 +335,8 @@ def redirect_with(redirect_uri: str, params: dict) -> str:
 def error_redirect(req: AuthorizationRequest, exc: errors.OAuthError, issuer: str) -> AuthorizationRedirect:
     # RFC 6749 §4.1.2.1 errors; RFC 9207: every authorization response carries `iss`.
     params = {"error": exc.error, "error_description": exc.description, "state": req.state or None, "iss": issuer}
-    return AuthorizationRedirect(req.redirect_uri, {name: value for name, value in params.items() if value},
-                                 req.mode)
+    mode = "fragment" if implicit.requested(req.response_type) else req.mode  # RFC 6749 §4.2.2.1
+    return AuthorizationRedirect(req.redirect_uri, {name: value for name, value in params.items() if value}, mode)
 
 
 def code_redirect(req: AuthorizationRequest, code: str, issuer: str) -> AuthorizationRedirect:

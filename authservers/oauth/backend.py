@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
+from .password import CLIENT_IP_HEADER
 from .server import CastellanServer
 from .validator import ISSUER_HEADER, SERVER_HEADER, CastellanValidator
 
@@ -15,7 +16,8 @@ from .validator import ISSUER_HEADER, SERVER_HEADER, CastellanValidator
 class CastellanOAuthLibCore(OAuthLibCore):
     def extract_headers(self, request):
         meta = request.META
-        headers = {SERVER_HEADER: request.castellan_server, ISSUER_HEADER: request.castellan_issuer}
+        headers = {SERVER_HEADER: request.castellan_server, ISSUER_HEADER: request.castellan_issuer,
+                   CLIENT_IP_HEADER: meta.get("REMOTE_ADDR", "")}  # the password grant's per-IP throttle
         for meta_name, header in (("HTTP_AUTHORIZATION", "Authorization"), ("CONTENT_TYPE", "Content-Type"),
                                   ("HTTP_ORIGIN", "Origin")):
             if meta_name in meta:

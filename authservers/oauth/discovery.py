@@ -5,6 +5,7 @@ Only published scopes are listed; custom claims never are.
 """
 
 from ..runtime import ServerSnapshot
+from . import implicit
 from .server import SUPPORTED_GRANT_TYPES
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
@@ -53,6 +54,11 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "request_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,  # RFC 9207
     })
+    # Issue 5: the device flow (RFC 8628) and the legacy implicit flow (each off unless a client enables it).
+    document["device_authorization_endpoint"] = f"{endpoint}/device/authorize"
+    document["response_types_supported"] += ["id_token", "id_token token"] + ([] if openid else ["token"])
+    document["response_modes_supported"] += ["fragment"]
+    document["grant_types_supported"] += [implicit.GRANT_TYPE]
     if openid:
         document["id_token_signing_alg_values_supported"] = ["RS256"]
     return document

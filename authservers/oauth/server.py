@@ -7,6 +7,7 @@ policy-driven lifetime. Grants for users (code, refresh, device…) join as thei
 from oauthlib.oauth2 import AuthorizationCodeGrant, ClientCredentialsGrant
 from oauthlib.oauth2.rfc6749.endpoints import IntrospectEndpoint, RevocationEndpoint, TokenEndpoint
 
+from . import device, password
 from .issuance import (
     CastellanBearerToken,
     access_token_lifetime,
@@ -16,8 +17,8 @@ from .issuance import (
 )
 from .refresh import CastellanRefreshTokenGrant
 
-SUPPORTED_GRANT_TYPES = ["authorization_code", "client_credentials"]
-SUPPORTED_GRANT_TYPES.append("refresh_token")
+SUPPORTED_GRANT_TYPES = ["authorization_code", "client_credentials", "refresh_token", device.GRANT_TYPE,
+                         password.GRANT_TYPE]
 
 
 class CastellanServer(TokenEndpoint, IntrospectEndpoint, RevocationEndpoint):
@@ -37,6 +38,12 @@ class CastellanServer(TokenEndpoint, IntrospectEndpoint, RevocationEndpoint):
                                             "authorization_code": self.code_grant,
                                             "refresh_token": self.refresh_grant},
                                default_token_type=self.bearer)
+        # Issue 5: the device flow (RFC 8628) and the legacy password grant; both add an ID token.
+        self.device_grant = device.DeviceCodeGrant(request_validator, refresh_token=False)
+        self.password_grant = password.PasswordGrant(request_validator, refresh_token=False)
+        for grant in (self.device_grant, self.password_grant):
+            grant.register_token_modifier(add_id_token)
+        self.grant_types.update({device.GRANT_TYPE: self.device_grant, password.GRANT_TYPE: self.password_grant})
         IntrospectEndpoint.__init__(self, request_validator,
                                     supported_token_types=("access_token", "refresh_token"))
         RevocationEndpoint.__init__(self, request_validator,

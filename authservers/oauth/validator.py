@@ -174,7 +174,8 @@ class CastellanValidator(OAuth2Validator):
         """Scope checks and the access policies; the decision rides on the request to the token."""
         try:
             decision = decisions.decide(server_of(request), client, request.grant_type, scopes,
-                                        user_id=getattr(getattr(request, "user", None), "pk", None))
+                                        user_id=getattr(getattr(request, "user", None), "pk", None),
+                                        group_ids=getattr(request, "castellan_group_ids", frozenset()))
         except errors.PolicyDenied as exc:
             systemlog.emit_deferred(_policy_denied_event, server_of(request), client, request.grant_type, exc.denial)
             raise

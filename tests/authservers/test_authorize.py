@@ -71,7 +71,7 @@ def test_unknown_server_is_404(signed_in, authserver, web_app):
 # --- after: redirects with error, state and iss ---------------------------------------------------------
 
 @pytest.mark.parametrize(("overrides", "error", "description"), [
-    ({"response_type": "token"}, "unsupported_response_type", None),
+    ({"response_type": "code token"}, "unsupported_response_type", None),
     ({"response_type": None}, "invalid_request", None),
     ({"scope": "openid nope"}, "invalid_scope", errors.UNKNOWN_SCOPE),
     ({"scope": "profile"}, "access_denied", errors.OPENID_REQUIRED),

@@ -62,7 +62,7 @@ def test_verify_client_accepts_exact_match():
 @pytest.mark.parametrize(("req", "client", "error", "text"), [
     (request(state=None), client_snapshot(), errors.InvalidRequest, errors.STATE_REQUIRED),
     (request(state="a\nb"), client_snapshot(), errors.InvalidRequest, errors.STATE_REQUIRED),
-    (request(response_type="token"), client_snapshot(), errors.UnsupportedResponseType, None),
+    (request(response_type="token"), client_snapshot(), errors.UnauthorizedClient, None),  # implicit not enabled
     (request(response_type="code id_token"), client_snapshot(), errors.UnsupportedResponseType, None),
     (request(), client_snapshot(grant_types=("client_credentials",)), errors.UnauthorizedClient, None),
     (request(response_mode="fragment"), client_snapshot(), errors.OAuthError, None),

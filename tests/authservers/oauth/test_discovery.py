@@ -35,8 +35,12 @@ def test_only_implemented_endpoints_response_types_and_modes_are_advertised():
         assert "registration_endpoint" not in document
         assert document["end_session_endpoint"] == "https://id.example.com/oauth2/default/v1/logout"
         assert ("userinfo_endpoint" in document) is openid
-        assert document["response_types_supported"] == ["code"]
-        assert document["response_modes_supported"] == ["query", "form_post"]
+        oauth_only = [] if openid else ["token"]
+        assert document["response_types_supported"] == ["code", "id_token", "id_token token", *oauth_only]
+        assert document["response_modes_supported"] == ["query", "form_post", "fragment"]
+        assert document["device_authorization_endpoint"] == f"{ISSUER}/v1/device/authorize"
+        assert {"implicit", "password", "urn:ietf:params:oauth:grant-type:device_code"} <= set(
+            document["grant_types_supported"])
 
 
 def test_only_published_scopes_are_listed_sorted():
