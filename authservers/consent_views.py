@@ -38,7 +38,9 @@ def _page(request, template: str, context: dict, *, status: int = 200, csp: str)
     response = render(request, template, context, status=status)
     response["Content-Security-Policy"] = csp
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own
+    # POST, which Django's CSRF origin check rightly refuses; links off the page still get no referrer.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -146,3 +146,39 @@ def test_spa_signs_in_and_calls_the_oauth_endpoints_across_origins(chromium, liv
 
     blocked = probe(untrusted)
     assert blocked == {name: {"blocked": "TypeError"} for name in ("discovery", "keys", "token", "userinfo")}, blocked
+
+
+def test_consent_page_in_a_real_browser(chromium, live_castellan, static_origin):
+    """A REQUIRED-consent app: sign-in, then the consent page (Allow), then the code at the SPA."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from authservers.models import ConsentGrant, Scope
+
+    live = live_castellan
+    spa = static_origin()
+    for scope in Scope.objects.filter(server_id="default", name__in=["profile", "email"]):
+        scope.consent = "REQUIRED"
+        scope.save()  # through save(): the change feed refreshes the live server's snapshot
+    app, _ = client_create(label="Consenting SPA", grant_types=["authorization_code"], application_type="browser",
+                           token_endpoint_auth_method="none", redirect_uris=[f"{spa}/app.html"],
+                           consent_method="REQUIRED")
+    app.assigned_groups.add(everyone_group())
+
+    chromium.delete_all_cookies()
+    chromium.get(f"{spa}/app.html?{urlencode({'issuer': live.issuer, 'client_id': app.client_id})}")
+    sign_in(chromium)
+    allow = WebDriverWait(chromium, 30).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, "button[name=decision][value=allow]")))
+    page = chromium.page_source
+    assert "Consenting SPA" in page, "the consent page names the app"
+    assert "profile" in page and "email" in page, "the consent page lists the scopes it asks for"
+    allow.click()
+    result = page_result(chromium)
+
+    assert result.get("token_status") == 200, result
+    assert result["userinfo_status"] == 200 and result["userinfo"]["email"] == LOGIN
+    granted = set(ConsentGrant.objects.filter(user_id=live.user_id, client=app, status="ACTIVE")
+                  .values_list("scope__name", flat=True))
+    assert {"profile", "email"} <= granted, granted
