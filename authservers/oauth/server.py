@@ -39,8 +39,8 @@ class CastellanServer(TokenEndpoint, IntrospectEndpoint, RevocationEndpoint):
                                             "refresh_token": self.refresh_grant},
                                default_token_type=self.bearer)
         # Issue 5: the device flow (RFC 8628) and the legacy password grant; both add an ID token.
-        self.device_grant = device.DeviceCodeGrant(request_validator, refresh_token=False)
-        self.password_grant = password.PasswordGrant(request_validator, refresh_token=False)
+        self.device_grant = device.DeviceCodeGrant(request_validator, refresh_token=True)
+        self.password_grant = password.PasswordGrant(request_validator, refresh_token=True)
         for grant in (self.device_grant, self.password_grant):
             grant.register_token_modifier(add_id_token)
         self.grant_types.update({device.GRANT_TYPE: self.device_grant, password.GRANT_TYPE: self.password_grant})

@@ -333,3 +333,25 @@ def test_confidential_device_client_authenticates(client, make_client, authserve
     assert_oauth_error(wrong, 401, "invalid_client")
     bare = post_form(client, DEVICE_AUTHORIZE, {"client_id": registered.client_id, "scope": "openid"})
     assert_oauth_error(bare, 401, "invalid_client")  # a confidential client must authenticate
+
+
+@pytest.mark.django_db
+def test_a_device_stays_signed_in_with_offline_access(client, person, make_client, authserver, ada):
+    """Okta: a device granted `offline_access` gets a refresh token; the TV keeps refreshing."""
+    tv = make_client(label="living-room-tv", application_type="native", token_endpoint_auth_method="none",
+                     grant_types=["authorization_code", device.GRANT_TYPE, "refresh_token"],
+                     redirect_uris=[REDIRECT_URI])
+    tv.model.assigned_groups.add(everyone_group())
+    started = start(client, tv, scope="openid offline_access")
+    person.force_login(ada)
+    assert confirm(person, started["user_code"]).status_code == 200
+    wait_interval(started["device_code"])
+    first = assert_json(poll(client, tv, started["device_code"]))
+    assert first.get("refresh_token"), first
+
+    refreshed = post_form(client, TOKEN, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"],
+                                          "client_id": tv.client_id})
+    body = assert_json(refreshed)
+    assert refreshed.status_code == 200, body
+    _, access = verified(client, body["access_token"])
+    assert access["uid"] == ada.pk and access["cid"] == tv.client_id

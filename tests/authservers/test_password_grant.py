@@ -208,3 +208,17 @@ def test_parameter_checks_are_pure():
     assert password.scopes_needing_consent("TRUSTED", {"profile": "REQUIRED"}) == []
     assert password.scopes_needing_consent("REQUIRED", {"profile": "REQUIRED", "openid": "IMPLICIT",
                                                         "email": "FLEXIBLE"}) == ["profile", "email"]
+
+
+@pytest.mark.django_db
+def test_offline_access_gives_a_refresh_token_that_works(client, make_client, authserver, ada):
+    app = make_client(label="legacy-desktop", application_type="native",
+                      grant_types=["authorization_code", "password", "refresh_token"], redirect_uris=[REDIRECT_URI])
+    app.model.assigned_groups.add(everyone_group())
+    body = assert_json(password_grant(client, app, scope="openid offline_access"))
+    assert body.get("refresh_token"), body
+    refreshed = post_form(client, TOKEN, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
+                          HTTP_AUTHORIZATION=basic_auth_header(app.client_id, app.secret))
+    assert refreshed.status_code == 200, refreshed.content
+    _, access = verified(client, assert_json(refreshed)["access_token"])
+    assert access["uid"] == ada.pk
