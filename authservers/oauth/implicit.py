@@ -65,13 +65,6 @@ def fragment_url(redirect_uri: str, params: dict) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, fragment))
 
 
-def carries_scope_claims(response_types: frozenset[str]) -> bool:
-    """Okta's placement (REFERENCE §6.2): `id_token` alone carries the claims of the requested scopes
-    and every custom IDENTITY claim; with an access token, only IDENTITY claims marked
-    alwaysIncludeInToken (the rest come from /userinfo)."""
-    return "token" not in response_types
-
-
 def token_response(*, access_token: str | None, expires_in: int, scopes, id_token: str | None, state: str,
                    issuer: str) -> dict:
     params = {}
@@ -157,8 +150,13 @@ def _id_token(req, client, server, user, scopes, parts, *, issuer: str, auth_tim
 
     if server.signing is None:
         raise errors.ServerError("The authorization server has no active signing key.")
-    full = carries_scope_claims(parts)
-    included = [claim for claim in server.identity_claims if full or claim.always_include_in_token]
+    from .claim_placement import AUTHORIZE, ID_TOKEN, claims_placed_in, id_token_carries_scope_claims
+
+    # REFERENCE §6.2: an ID token without an access token is "fat" (the scope claims and every IDENTITY
+    # claim); beside an access token, only those marked alwaysIncludeInToken.
+    placement = {"granted_scopes": scopes, "at": AUTHORIZE, "response_type": " ".join(sorted(parts))}
+    full = id_token_carries_scope_claims(**placement)
+    included = list(claims_placed_in(ID_TOKEN, server.identity_claims, **placement))
     extra = {}
     if full:
         extra = select_claims(user_id=user.pk, login=user.login, email=user.email, first_name=user.first_name,

@@ -175,3 +175,34 @@ def test_issued_tokens_are_in_the_system_log(signed_in, legacy_spa, ada, setting
     kinds = set(LogEvent.objects.filter(event_type__startswith="app.oauth2.as.authorize.implicit.")
                 .values_list("event_type", flat=True))
     assert kinds == {"app.oauth2.as.authorize.implicit.access_token", "app.oauth2.as.authorize.implicit.id_token"}
+
+
+@pytest.mark.parametrize(("response_type", "in_access_token", "in_id_token"), [
+    ("token", {"team"}, None),
+    ("id_token", None, {"nickname_upper", "login_always"}),  # fat: every IDENTITY claim the scopes allow
+    ("id_token token", {"team"}, {"login_always"}),  # thin: only "always include in token"
+])
+def test_custom_claims_land_where_okta_puts_them(signed_in, legacy_spa, ada, authserver, response_type,
+                                                 in_access_token, in_id_token):
+    from authservers.claim_services import claim_create
+
+    claim_create(server=authserver, name="team", claim_type="RESOURCE", value='"platform"')
+    claim_create(server=authserver, name="nickname_upper", claim_type="IDENTITY",
+                 value="String.toUpperCase(user.firstName)", always_include_in_token=False)
+    claim_create(server=authserver, name="login_always", claim_type="IDENTITY", value="user.login")
+    claim_create(server=authserver, name="scoped_out", claim_type="IDENTITY", value="user.login",
+                 conditions_scopes=["phone"])  # not granted: in no token
+    params = fragment_params(signed_in.get(AUTHORIZE, implicit_params(legacy_spa, response_type=response_type)))
+    custom = {"team", "nickname_upper", "login_always", "scoped_out"}
+    if in_access_token is None:
+        assert "access_token" not in params
+    else:
+        _, access = verified(signed_in, params["access_token"])
+        assert custom & set(access) == in_access_token
+    if in_id_token is None:
+        assert "id_token" not in params
+    else:
+        _, id_claims = verified(signed_in, params["id_token"])
+        assert custom & set(id_claims) == in_id_token
+        if "nickname_upper" in in_id_token:
+            assert id_claims["nickname_upper"] == "ADA"
