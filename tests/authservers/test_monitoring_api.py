@@ -258,3 +258,22 @@ def test_scopes_are_read_from_the_server(api, app, tokens):  # noqa: F811
     [token] = api.get(_server_tokens_url(app), {"expand": "scope"}).json()
     described = {scope["name"]: scope["description"] for scope in token["_embedded"]["scopes"]}
     assert described["offline_access"] == "Keep me signed in"
+
+
+def test_unassigning_in_the_console_ends_tokens(client, signed_in, authserver, app, ada):
+    from django.test import Client as BrowserClient
+
+    from tests.clients.test_admin import change_form, change_url
+
+    app.model.assigned_groups.remove(everyone_group())
+    app.model.assigned_users.add(ada)
+    fresh = sign_in_tokens(client, app)
+    console = BrowserClient()
+    console.force_login(user_create(login="root@example.com", email="root@example.com", password="pw-for-tests",
+                                    is_staff=True, is_superuser=True))
+    app.model.refresh_from_db()
+    response = console.post(change_url(app.model), change_form(app.model))  # no assigned users or groups
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert not app.model.assigned_users.exists()
+    assert RefreshTokenFamily.objects.get().revoked_reason == "user_not_assigned"
+    assert_dead(client, app, fresh)
