@@ -277,3 +277,12 @@ def test_unassigning_in_the_console_ends_tokens(client, signed_in, authserver, a
     assert not app.model.assigned_users.exists()
     assert RefreshTokenFamily.objects.get().revoked_reason == "user_not_assigned"
     assert_dead(client, app, fresh)
+
+
+def test_clearing_assignments_from_either_side_ends_tokens(client, signed_in, authserver, app, ada):
+    app.model.assigned_groups.clear()
+    app.model.assigned_users.add(ada)
+    fresh = sign_in_tokens(client, app)
+    ada.assigned_clients.clear()  # the reverse side, all at once
+    assert not RefreshTokenFamily.objects.filter(revoked__isnull=True).exists()
+    assert_dead(client, app, fresh)
