@@ -533,11 +533,12 @@ class ConsentGrantAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke selected consent grants", permissions=("revoke",))
     def revoke_consent(self, request, queryset):
-        from .consents import consent_revoke
+        from .monitoring.services import grants_revoke
 
-        revoked = consent_revoke(queryset.exclude(status=ConsentStatus.REVOKED),
-                                 actor=systemlog.actor_for_user(request.user))
-        self.message_user(request, f"Revoked {len(revoked)} consent grant(s); the consent page will ask again.",
+        revoked = grants_revoke(queryset.exclude(status=ConsentStatus.REVOKED),
+                                actor=systemlog.actor_for_user(request.user))
+        self.message_user(request, f"Revoked {len(revoked)} consent grant(s) and the refresh tokens issued with "
+                                   "them; the consent page will ask again.",
                           messages.SUCCESS)
 
 

@@ -9,7 +9,7 @@ locally cannot see any of this before `exp` (docs/operations.md).
 """
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -111,3 +111,102 @@ def _user_not_active(sender, instance, raw=False, **kwargs):
     # deleting a user deletes them outright (foreign keys cascade).
     if not raw and not instance.is_active:
         user_refresh_tokens_end(user_id=instance.pk)
+
+
+# --- assignments: a user no longer assigned to a client loses their refresh tokens for it ------------
+
+def unassigned_tokens_end(*, client_pks, user_ids) -> int:
+    """End the refresh-token families of each user no longer assigned to each client (direct or by group).
+
+    Called whenever an assignment or a group membership goes away, from whichever side (API, admin,
+    commands); a user still assigned by another path keeps their tokens. Returns how many families ended.
+    """
+    from accounts.models import User
+    from authservers.code_services import user_group_ids, user_is_assigned
+    from authservers.models import RefreshTokenFamily
+
+    ended = 0
+    for user_id in set(user_ids):
+        live = set(RefreshTokenFamily.objects.filter(user_id=user_id, client_id__in=list(client_pks),
+                                                     revoked__isnull=True).values_list("client_id", flat=True))
+        if not live:
+            continue
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            continue
+        groups = user_group_ids(user)
+        for client_pk in live:
+            if not user_is_assigned(client_pk=client_pk, user=user, group_ids=groups):
+                ended += _families_end(reason="user_not_assigned", user_id=user_id, client_id=client_pk)
+    return ended
+
+
+def _assignment_removed(client_pks, user_ids) -> None:
+    if client_pks and user_ids:
+        unassigned_tokens_end(client_pks=list(client_pks), user_ids=list(user_ids))
+
+
+def _group_members(group_pks) -> list[str]:
+    from accounts.models import Group
+
+    return list(Group.users.through.objects.filter(group_id__in=list(group_pks)).values_list("user_id", flat=True))
+
+
+def _group_clients(group_pks) -> list[str]:
+    return list(Client.assigned_groups.through.objects.filter(group_id__in=list(group_pks))
+                .values_list("client_id", flat=True))
+
+
+def _m2m_receiver(on_remove):
+    """An m2m_changed receiver: remembers the rows before a clear, calls `on_remove(instance, reverse, pks)`."""
+    def receiver_(sender, instance, action, reverse, pk_set, **kwargs):
+        if action == "pre_clear":
+            field = kwargs["model"]
+            instance._castellan_cleared = _related_pks(sender, instance, reverse, field)
+        elif action == "post_clear":
+            on_remove(instance, reverse, getattr(instance, "_castellan_cleared", set()))
+        elif action == "post_remove":
+            on_remove(instance, reverse, pk_set or set())
+    return receiver_
+
+
+def _related_pks(through, instance, reverse, model) -> set:
+    for field in through._meta.get_fields():
+        if getattr(field, "related_model", None) is type(instance):
+            own = field.name
+        elif getattr(field, "related_model", None) is model:
+            other = field.name
+    return set(through.objects.filter(**{own: instance.pk}).values_list(f"{other}_id", flat=True))
+
+
+def _users_unassigned(instance, reverse, pks) -> None:
+    # forward: instance is a Client, pks are users; reverse: instance is a User, pks are clients
+    _assignment_removed([instance.pk], pks) if not reverse else _assignment_removed(pks, [instance.pk])
+
+
+def _groups_unassigned(instance, reverse, pks) -> None:
+    if not reverse:  # a Client lost groups
+        _assignment_removed([instance.pk], _group_members(pks))
+    else:  # a Group lost clients
+        _assignment_removed(pks, _group_members([instance.pk]))
+
+
+def _members_removed(instance, reverse, pks) -> None:
+    if not reverse:  # a Group lost users
+        _assignment_removed(_group_clients([instance.pk]), pks)
+    else:  # a User left groups
+        _assignment_removed(_group_clients(pks), [instance.pk])
+
+
+def _connect_assignment_receivers() -> None:
+    from accounts.models import Group
+
+    m2m_changed.connect(_m2m_receiver(_users_unassigned), sender=Client.assigned_users.through, weak=False,
+                        dispatch_uid="clients.assigned_users_removed")
+    m2m_changed.connect(_m2m_receiver(_groups_unassigned), sender=Client.assigned_groups.through, weak=False,
+                        dispatch_uid="clients.assigned_groups_removed")
+    m2m_changed.connect(_m2m_receiver(_members_removed), sender=Group.users.through, weak=False,
+                        dispatch_uid="clients.group_members_removed")
+
+
+_connect_assignment_receivers()

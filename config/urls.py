@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("clients.credentials_urls")),
     path("api/v1/", include("authservers.logs_urls")),
+    path("api/v1/", include("authservers.monitoring.urls")),
+    path("", include("clients.registration_urls")),
     *openapi.urlpatterns,
     path("", include("authservers.urls")),
     path("", include("accounts.urls")),

@@ -51,6 +51,7 @@ def build_discovery_document(server: ServerSnapshot, *, issuer: str, base_url: s
         "revocation_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGS,
         "end_session_endpoint": f"{endpoint}/logout",
+        "registration_endpoint": f"{base_url.rstrip('/')}/oauth2/v1/clients",  # org-wide DCR, admin token only
         "request_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,  # RFC 9207
     })

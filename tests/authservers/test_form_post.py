@@ -67,7 +67,8 @@ def test_page_auto_submits_with_a_nonced_script_allowed_by_its_csp(signed_in, au
     assert attrs["nonce"] == nonce and "submit()" in code
     assert "'unsafe-inline'" not in csp and "frame-ancestors 'none'" in csp
     assert b"<noscript>" in response.content and b'type="submit"' in response.content  # works without JS
-    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "no-referrer"
+    # same-origin: nothing leaks to the client's origin, and the page's own POSTs keep their Origin (CSRF)
+    assert response["Cache-Control"] == "no-store" and response["Referrer-Policy"] == "same-origin"
     other = signed_in.get(AUTHORIZE, authorize_params(web_app, response_mode="form_post"))
     assert other["Content-Security-Policy"] != csp  # a fresh nonce every time
 

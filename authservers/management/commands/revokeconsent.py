@@ -1,5 +1,5 @@
 from accounts.models import User
-from authservers.consents import consent_grant_to_okta, consent_grants_for, consent_revoke
+from authservers.consents import consent_grant_to_okta, consent_grants_for
 from authservers.management.base import OktaCommand
 from authservers.models import ConsentGrant
 from clients.models import Client
@@ -26,7 +26,12 @@ class Command(OktaCommand):
         if client is not None and not Client.objects.filter(client_id=client).exists():
             self.fail("E0000007", f"Not found: Resource not found: {client} (App)",
                       message=f"No client {client!r}.")
-        revoked = consent_revoke(consent_grants_for(user=owner, client_id=client, scope_name=scope))
+        from authservers import systemlog
+        from authservers.monitoring.services import grants_revoke
+
+        # As the Grants API: the user's refresh tokens for that client end with the consent.
+        revoked = grants_revoke(consent_grants_for(user=owner, client_id=client, scope_name=scope),
+                                actor=systemlog.system_actor())
         if self.as_json:
             grants = ConsentGrant.objects.select_related("client", "scope").filter(pk__in=revoked)
             self.write_json([consent_grant_to_okta(grant) for grant in grants])

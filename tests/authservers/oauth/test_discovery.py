@@ -32,7 +32,7 @@ def test_endpoints_hang_off_the_issuer():
 def test_only_implemented_endpoints_response_types_and_modes_are_advertised():
     for openid in (True, False):
         document = build(server(), openid=openid)
-        assert "registration_endpoint" not in document
+        assert document["registration_endpoint"] == "https://id.example.com/oauth2/v1/clients"  # org-wide DCR
         assert document["end_session_endpoint"] == "https://id.example.com/oauth2/default/v1/logout"
         assert ("userinfo_endpoint" in document) is openid
         oauth_only = [] if openid else ["token"]
