@@ -80,6 +80,10 @@ def test_operation_ids_and_success_codes_are_oktas(anonymous_api):
         assert success == okta_success, operation_id
 
 
+# Operations Okta's API has no counterpart for: annotated with a camelCase id of Castellan's own.
+CASTELLAN_ONLY_OPERATIONS: set[str] = set()
+
+
 def _spec_operation_ids() -> dict[tuple[str, str], str]:
     """(METHOD, path) to operationId for every operation in Okta's spec."""
     ids, path, method = {}, None, None
@@ -114,7 +118,7 @@ def test_every_operation_has_oktas_operation_id(anonymous_api):
     declared = _subset()["operations"]
     assert {"listApplications", "createUser", "addGroup", "assignUserToGroup", "listOAuth2ClientSecrets",
             "addJwk", "listLogEvents", "rotateAuthorizationServerKeys"} <= set(ours)
-    assert set(ours) <= set(declared), sorted(set(ours) - set(declared))
+    assert set(ours) <= set(declared) | CASTELLAN_ONLY_OPERATIONS, sorted(set(ours) - set(declared))
     if not okta_schema.SPEC.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{okta_schema.SPEC} is missing in CI")
