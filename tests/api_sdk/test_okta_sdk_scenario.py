@@ -167,8 +167,9 @@ def create_rule(sdk, state):
     state["rule"] = rule
 
 
-def token_carries_claim_and_lifetime(sdk, state):
-    """The group's user signs in to the app; the live server's token endpoint answers the code exchange."""
+def member_token(state) -> tuple[dict, dict, dict]:
+    """The group's user signs in to the app (in-process session) and the app exchanges the code at the
+    live server's `v1/token`: (token response, verified access token header, its claims)."""
     server, app = state["server"], state["app"]
     redirect_uri = app.settings.oauth_client.redirect_uris[0]
     browser = BrowserClient()
@@ -184,13 +185,18 @@ def token_carries_claim_and_lifetime(sdk, state):
     body = _post_form(f"{state['base_url']}/oauth2/{server.id}/v1/token", {
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
         "code_verifier": verifier}, Authorization=f"Basic {basic}")
-    assert body["expires_in"] == 30 * 60 and body["scope"] == "openid payments:read"
     with urllib.request.urlopen(f"{state['base_url']}/oauth2/{server.id}/v1/keys") as response:
         keys = jwk.JWKSet.from_json(response.read())
-    claims = json.loads(jwt.JWT(jwt=body["access_token"], key=keys, algs=["RS256"]).claims)
+    verified = jwt.JWT(jwt=body["access_token"], key=keys, algs=["RS256"])
+    return body, verified.token.jose_header, json.loads(verified.claims)
+
+
+def token_carries_claim_and_lifetime(sdk, state):
+    body, _header, claims = member_token(state)
+    assert body["expires_in"] == 30 * 60 and body["scope"] == "openid payments:read"
     assert claims["department"] == "Payments"
     assert claims["exp"] - claims["iat"] == 30 * 60
-    assert claims["iss"] == server.issuer and claims["cid"] == app.id
+    assert claims["iss"] == state["server"].issuer and claims["cid"] == state["app"].id
 
 
 def policy_and_rule_lifecycle(sdk, state):
@@ -212,6 +218,8 @@ def rotate_server_keys(sdk, state):
     keys = sdk.ok(sdk.client.rotate_authorization_server_keys(server_id, JwkUse(use="sig")))
     active = {key.kid for key in keys if key.status == "ACTIVE"}
     assert active and active != before
+    _body, header, _claims = member_token(state)
+    assert header["kid"] in active  # new tokens are signed with the key the rotation made active
 
 
 def deactivate_and_delete_app(sdk, state):
