@@ -12,10 +12,13 @@ from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import OktaAPIError
+from config.openapi import okta_responses
 from config.pagination import parse_limit
 
 from . import logs_query
@@ -26,6 +29,45 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 DEFAULT_SPAN = timedelta(days=7)
 SORT_ORDERS = ("ASCENDING", "DESCENDING")
+
+
+PARAMETERS = [
+    OpenApiParameter("since", str, description="ISO 8601 time: events published at or after it (default: 7 days before until)"),
+    OpenApiParameter("until", str, description="ISO 8601 time: events published before it (default: now)"),
+    OpenApiParameter("filter", str, description="Okta's filter expression, e.g. `eventType eq \"app.oauth2.as.token.grant\"`"),
+    OpenApiParameter("q", str, description="Keywords every event must contain"),
+    OpenApiParameter("limit", int, description=f"Page size (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})"),
+    OpenApiParameter("sortOrder", str, enum=SORT_ORDERS, description="By published time (default ASCENDING)"),
+    OpenApiParameter("after", str, description="Cursor from the previous page's `Link: rel=\"next\"`"),
+]
+
+
+@extend_schema_serializer(component_name="LogOutcome")
+class _OutcomeOutput(serializers.Serializer):
+    result = serializers.CharField()
+    reason = serializers.CharField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="LogEvent")
+class LogEventOutput(serializers.Serializer):
+    """Okta's `LogEvent` (`log_event_to_okta`)."""
+
+    uuid = serializers.CharField()
+    published = serializers.DateTimeField()
+    eventType = serializers.CharField()
+    version = serializers.CharField()
+    severity = serializers.CharField()
+    legacyEventType = serializers.CharField(allow_null=True)
+    displayMessage = serializers.CharField(allow_null=True)
+    actor = serializers.JSONField(allow_null=True)
+    client = serializers.JSONField(allow_null=True)
+    outcome = _OutcomeOutput()
+    target = serializers.ListField(child=serializers.JSONField())
+    transaction = serializers.JSONField(allow_null=True)
+    debugContext = serializers.JSONField()
+    authenticationContext = serializers.JSONField(allow_null=True)
+    securityContext = serializers.JSONField(allow_null=True)
+    request = serializers.JSONField(allow_null=True)
 
 
 def log_event_to_okta(event: LogEvent) -> dict:
@@ -63,6 +105,8 @@ def _invalid(problem: logs_query.QueryProblem) -> OktaAPIError:
 class SystemLogApi(APIView):
     """listLogEvents."""
 
+    @extend_schema(operation_id="listLogEvents", tags=["SystemLog"], parameters=PARAMETERS,
+                   responses=okta_responses(200, LogEventOutput(many=True), 400))
     def get(self, request):
         params = request.query_params
         try:

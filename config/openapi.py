@@ -84,19 +84,28 @@ def only_management_api(endpoints, **kwargs):
 # Okta's names for the path parameters (its `{authServerId}`, `{claimId}`...): the URL patterns keep
 # Python's names, the document shows Okta's, so its paths read exactly as in Okta's spec.
 PATH_PARAMETER_NAMES = {"server_id": "authServerId", "scope_id": "scopeId", "claim_id": "claimId",
-                        "policy_id": "policyId", "rule_id": "ruleId", "kid": "keyId"}
+                        "policy_id": "policyId", "rule_id": "ruleId", "kid": "keyId", "app_id": "appId",
+                        "user_id": "userId", "group_id": "groupId", "secret_id": "secretId", "key_id": "keyId"}
+# Okta names the user of `/api/v1/users/{id}` plainly `id` (but `userId` under apps and groups).
+PATH_PARAMETER_NAMES_UNDER = {"/api/v1/users/": {"user_id": "id"}}
+
+
+def _okta_names(template: str) -> dict[str, str]:
+    overrides = next((names for prefix, names in PATH_PARAMETER_NAMES_UNDER.items() if template.startswith(prefix)), {})
+    return {**PATH_PARAMETER_NAMES, **overrides}
 
 
 def okta_path_parameter_names(result, generator, request, public):
     """Postprocessing hook: rename path parameters to Okta's spelling, in paths and parameter lists."""
     paths = {}
     for template, item in result.get("paths", {}).items():
-        for ours, okta in PATH_PARAMETER_NAMES.items():
+        names = _okta_names(template)
+        for ours, okta in names.items():
             template = template.replace(f"{{{ours}}}", f"{{{okta}}}")
         for operation in item.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
                 if parameter.get("in") == "path":
-                    parameter["name"] = PATH_PARAMETER_NAMES.get(parameter["name"], parameter["name"])
+                    parameter["name"] = names.get(parameter["name"], parameter["name"])
         paths[template] = item
     result["paths"] = paths
     return result

@@ -5,6 +5,7 @@ serializers ignore unknown and read-only fields and treat `null` as absent; but 
 wrong JSON type (a number where a string belongs) is an error, not something to coerce.
 """
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -38,6 +39,17 @@ def paged(request, queryset, present, *, default_limit: int = 200, max_limit: in
     response = Response([present(item, base) for item in page])
     response["Link"] = link
     return response
+
+
+def paging_parameters(default_limit: int = 200, max_limit: int = 200) -> list[OpenApiParameter]:
+    """`limit` and `after`, as the OpenAPI document describes them for a list operation."""
+    return [OpenApiParameter("limit", int, description=f"Page size (default {default_limit}, at most {max_limit})"),
+            OpenApiParameter("after", str, description="Cursor from the previous page's `Link: rel=\"next\"`")]
+
+
+SEARCH = OpenApiParameter("q", str, description="Case-insensitive prefix of the name (see docs/api.md)")
+FILTER = OpenApiParameter("filter", str, description="Okta's filter expression, e.g. `status eq \"ACTIVE\"`")
+ACTIVATE = OpenApiParameter("activate", bool, description="Create it active (default true)")
 
 
 def base_url(request) -> str:

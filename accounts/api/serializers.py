@@ -4,8 +4,12 @@
 import re
 
 from django.core.validators import EmailValidator
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from config.openapi import links_field
+
+from ..models import GroupType, UserStatus
 from .common import StrictCharField, StrictDictField
 
 # Okta's base profile attributes held in model fields; every other key is a custom attribute.
@@ -68,14 +72,17 @@ class ProfileInput(StrictDictField):
         return profile
 
 
+@extend_schema_serializer(component_name="PasswordCredential")
 class _PasswordInput(serializers.Serializer):
     value = StrictCharField(max_length=256, trim_whitespace=False)
 
 
+@extend_schema_serializer(component_name="UserCredentials")
 class _CredentialsInput(serializers.Serializer):
     password = _PasswordInput(required=False, allow_null=True)
 
 
+@extend_schema_serializer(component_name="CreateUserRequest")
 class UserInput(serializers.Serializer):
     profile = ProfileInput()
     credentials = _CredentialsInput(required=False, allow_null=True)
@@ -92,11 +99,13 @@ class UserInput(serializers.Serializer):
         return {**fields, "profile": profile, "password": password}
 
 
+@extend_schema_serializer(component_name="OktaUserGroupProfile")
 class _GroupProfileInput(serializers.Serializer):
     name = StrictCharField(max_length=255)
     description = StrictCharField(max_length=1024, required=False, allow_blank=True, allow_null=True)
 
 
+@extend_schema_serializer(component_name="Group")
 class GroupInput(serializers.Serializer):
     profile = _GroupProfileInput()
 
@@ -104,3 +113,44 @@ class GroupInput(serializers.Serializer):
     def service_kwargs(data: dict) -> dict:
         profile = data["profile"]
         return {"name": profile["name"], "description": profile.get("description") or ""}
+
+
+# --- responses: what `accounts.presenters` answers, described for the OpenAPI document ------------
+
+@extend_schema_serializer(component_name="UserType")
+class _UserTypeOutput(serializers.Serializer):
+    id = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="User")
+class UserOutput(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=UserStatus.choices)
+    created = serializers.DateTimeField()
+    activated = serializers.DateTimeField(allow_null=True)
+    statusChanged = serializers.DateTimeField(allow_null=True)
+    lastLogin = serializers.DateTimeField(allow_null=True)
+    lastUpdated = serializers.DateTimeField()
+    passwordChanged = serializers.DateTimeField(allow_null=True)
+    type = _UserTypeOutput()
+    profile = serializers.JSONField(help_text="login, email, firstName, lastName and custom attributes")
+    credentials = serializers.JSONField(help_text="`password: {}` when one is set, and the provider")
+    _links = links_field()
+
+
+@extend_schema_serializer(component_name="OktaUserGroupProfile")
+class _GroupProfileOutput(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="Group")
+class GroupOutput(serializers.Serializer):
+    id = serializers.CharField()
+    created = serializers.DateTimeField()
+    lastUpdated = serializers.DateTimeField()
+    lastMembershipUpdated = serializers.DateTimeField()
+    objectClass = serializers.ListField(child=serializers.CharField())
+    type = serializers.ChoiceField(choices=GroupType.choices)
+    profile = _GroupProfileOutput()
+    _links = serializers.JSONField(help_text="logo (a list), users, apps")

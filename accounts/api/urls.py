@@ -10,7 +10,7 @@ _group = "groups/<str:group_id>"
 urlpatterns = [
     path("users", views.UserListApi.as_view(), name="users"),
     path(_user, views.UserDetailApi.as_view(), name="user"),
-    *[path(f"{_user}/lifecycle/{operation}", views.UserLifecycleApi.as_view(operation=operation),
+    *[path(f"{_user}/lifecycle/{operation}", views.USER_LIFECYCLE_APIS[operation].as_view(),
            name=f"user-{operation}") for operation in ("activate", "deactivate", "suspend", "unsuspend")],
     path("groups", views.GroupListApi.as_view(), name="groups"),
     path(_group, views.GroupDetailApi.as_view(), name="group"),

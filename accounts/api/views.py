@@ -3,19 +3,37 @@
 
 from django.db import transaction
 from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clients.api.serializers import EmptyObject
 from config.api import OktaAPIError, not_found
+from config.openapi import okta_responses
 
 from .. import api_services, services
 from ..models import Group, GroupType, User, UserStatus
 from ..presenters import group_to_okta, user_to_okta
 from . import serializers as s
-from .common import actor, base_url, get_or_404, paged, query_flag, usable_key, validated
+from .common import (
+    ACTIVATE,
+    FILTER,
+    SEARCH,
+    actor,
+    base_url,
+    get_or_404,
+    paged,
+    paging_parameters,
+    query_flag,
+    usable_key,
+    validated,
+)
 from .filters import Attribute, filtered, search_term
 
+USER_TAGS = ["User"]
+GROUP_TAGS = ["Group"]
+USER_SEARCH = OpenApiParameter("search", str, description="A filter expression (the same subset as `filter`)")
 USER_FILTER = {
     "id": Attribute("pk"),
     "status": Attribute("status", "enum", tuple(UserStatus.values)),
@@ -70,6 +88,9 @@ def _group(request, group: Group, **kwargs) -> Response:
 class UserListApi(APIView):
     """listUsers, createUser (200; `?activate=false` leaves the user STAGED)."""
 
+    @extend_schema(operation_id="listUsers", tags=USER_TAGS,
+                   parameters=[SEARCH, FILTER, USER_SEARCH, *paging_parameters()],
+                   responses=okta_responses(200, s.UserOutput(many=True), 400))
     def get(self, request):
         queryset = User.objects.all()
         q = search_term(request)
@@ -86,6 +107,8 @@ class UserListApi(APIView):
             queryset = queryset.exclude(status=UserStatus.DEPROVISIONED)
         return paged(request, queryset, user_to_okta)
 
+    @extend_schema(operation_id="createUser", tags=USER_TAGS, parameters=[ACTIVATE], request=s.UserInput,
+                   responses=okta_responses(200, s.UserOutput, 400, 404, 413))
     def post(self, request):
         activate = query_flag(request, "activate", True)
         data = validated(s.UserInput, request.data)
@@ -103,15 +126,19 @@ class UserListApi(APIView):
 class UserDetailApi(APIView):
     """getUser, replaceUser, deleteUser (204; the first delete deactivates, the second deletes)."""
 
+    @extend_schema(operation_id="getUser", tags=USER_TAGS, responses=okta_responses(200, s.UserOutput, 404))
     def get(self, request, user_id):
         return _user(request, user_or_404(user_id))
 
+    @extend_schema(operation_id="replaceUser", tags=USER_TAGS, request=s.UserInput,
+                   responses=okta_responses(200, s.UserOutput, 400, 404, 413))
     def put(self, request, user_id):
         user = _manageable(request, user_or_404(user_id))
         kwargs = s.UserInput.service_kwargs(validated(s.UserInput, request.data))
         user = api_services.user_replace(user=user, **kwargs, actor=actor(request))
         return _user(request, user)
 
+    @extend_schema(operation_id="deleteUser", tags=USER_TAGS, responses=okta_responses(204, None, 404))
     def delete(self, request, user_id):
         user = _manageable(request, user_or_404(user_id))
         if user.pk == request.user.pk:
@@ -122,7 +149,7 @@ class UserDetailApi(APIView):
 
 
 class UserLifecycleApi(APIView):
-    """activateUser, deactivateUser, suspendUser, unsuspendUser: 200."""
+    """activateUser, deactivateUser, suspendUser, unsuspendUser: 200; one subclass each (`lifecycle_api`)."""
 
     operation = None
 
@@ -141,9 +168,29 @@ class UserLifecycleApi(APIView):
         return Response({})
 
 
+def lifecycle_api(operation: str) -> type[UserLifecycleApi]:
+    """The view of `/users/{id}/lifecycle/<operation>`, documented as Okta's `<operation>User`."""
+
+    class Api(UserLifecycleApi):
+        @extend_schema(operation_id=f"{operation}User", tags=USER_TAGS, request=None,
+                       responses=okta_responses(200, EmptyObject, 400, 404))
+        def post(self, request, user_id):
+            return super().post(request, user_id)
+
+    Api.operation = operation
+    Api.__name__ = Api.__qualname__ = f"User{operation.title()}Api"
+    return Api
+
+
+USER_LIFECYCLE_APIS = {operation: lifecycle_api(operation)
+                       for operation in ("activate", "deactivate", "suspend", "unsuspend")}
+
+
 class GroupListApi(APIView):
     """listGroups, addGroup (200)."""
 
+    @extend_schema(operation_id="listGroups", tags=GROUP_TAGS, parameters=[SEARCH, FILTER, *paging_parameters()],
+                   responses=okta_responses(200, s.GroupOutput(many=True), 400))
     def get(self, request):
         queryset = Group.objects.all()
         q = search_term(request)
@@ -152,6 +199,8 @@ class GroupListApi(APIView):
         queryset = filtered(request, queryset, GROUP_FILTER)
         return paged(request, queryset, group_to_okta)
 
+    @extend_schema(operation_id="addGroup", tags=GROUP_TAGS, request=s.GroupInput,
+                   responses=okta_responses(200, s.GroupOutput, 400, 413))
     def post(self, request):
         data = validated(s.GroupInput, request.data)
         group = api_services.group_create(**s.GroupInput.service_kwargs(data), actor=actor(request))
@@ -161,15 +210,19 @@ class GroupListApi(APIView):
 class GroupDetailApi(APIView):
     """getGroup, replaceGroup, deleteGroup (204). Everyone (BUILT_IN) is read-only."""
 
+    @extend_schema(operation_id="getGroup", tags=GROUP_TAGS, responses=okta_responses(200, s.GroupOutput, 404))
     def get(self, request, group_id):
         return _group(request, group_or_404(group_id))
 
+    @extend_schema(operation_id="replaceGroup", tags=GROUP_TAGS, request=s.GroupInput,
+                   responses=okta_responses(200, s.GroupOutput, 400, 404, 413))
     def put(self, request, group_id):
         group = group_or_404(group_id)
         data = validated(s.GroupInput, request.data)
         group = api_services.group_replace(group=group, **s.GroupInput.service_kwargs(data), actor=actor(request))
         return _group(request, group)
 
+    @extend_schema(operation_id="deleteGroup", tags=GROUP_TAGS, responses=okta_responses(204, None, 404))
     def delete(self, request, group_id):
         api_services.group_delete(group=group_or_404(group_id), actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -178,6 +231,8 @@ class GroupDetailApi(APIView):
 class GroupUserListApi(APIView):
     """listGroupUsers."""
 
+    @extend_schema(operation_id="listGroupUsers", tags=GROUP_TAGS, parameters=paging_parameters(),
+                   responses=okta_responses(200, s.UserOutput(many=True), 400, 404))
     def get(self, request, group_id):
         group = group_or_404(group_id)
         return paged(request, group.users.all(), user_to_okta)
@@ -186,12 +241,16 @@ class GroupUserListApi(APIView):
 class GroupUserApi(APIView):
     """assignUserToGroup (PUT 204), unassignUserFromGroup (DELETE 204)."""
 
+    @extend_schema(operation_id="assignUserToGroup", tags=GROUP_TAGS, request=None,
+                   responses=okta_responses(204, None, 404))
     def put(self, request, group_id, user_id):
         group = group_or_404(group_id)
         user = get_or_404(User.objects.all(), user_id, "User")
         api_services.group_membership_set(group=group, user=user, member=True, actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(operation_id="unassignUserFromGroup", tags=GROUP_TAGS,
+                   responses=okta_responses(204, None, 404))
     def delete(self, request, group_id, user_id):
         group = group_or_404(group_id)
         user = get_or_404(User.objects.all(), user_id, "User")

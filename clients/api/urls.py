@@ -1,6 +1,5 @@
 from django.urls import path
 
-from ..models import ClientStatus
 from . import views
 
 app_name = "clients_api"
@@ -10,9 +9,9 @@ _app = "apps/<str:app_id>"
 urlpatterns = [
     path("apps", views.AppListApi.as_view(), name="apps"),
     path(_app, views.AppDetailApi.as_view(), name="app"),
-    path(f"{_app}/lifecycle/activate", views.AppLifecycleApi.as_view(target_status=ClientStatus.ACTIVE),
+    path(f"{_app}/lifecycle/activate", views.AppActivateApi.as_view(),
          name="app-activate"),
-    path(f"{_app}/lifecycle/deactivate", views.AppLifecycleApi.as_view(target_status=ClientStatus.INACTIVE),
+    path(f"{_app}/lifecycle/deactivate", views.AppDeactivateApi.as_view(),
          name="app-deactivate"),
     path(f"{_app}/users", views.AppUserListApi.as_view(), name="app-users"),
     path(f"{_app}/users/<str:user_id>", views.AppUserApi.as_view(), name="app-user"),

@@ -3,21 +3,38 @@ and group assignments. Parse with `serializers`, write through `clients.services
 `clients.presenters`; errors are rendered once, by `config.api`."""
 
 from django.db.models import Q, Value
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.common import actor, base_url, get_or_404, paged, query_flag, usable_key, validated
+from accounts.api.common import (
+    ACTIVATE,
+    FILTER,
+    SEARCH,
+    actor,
+    base_url,
+    get_or_404,
+    paged,
+    paging_parameters,
+    query_flag,
+    usable_key,
+    validated,
+)
 from accounts.api.filters import Attribute, filtered, search_term
 from accounts.models import Group, User
 from authservers.services import ServiceError
 from config.api import OktaAPIError, not_found
+from config.openapi import okta_responses
 
 from .. import api_services, services
 from ..models import Client, ClientStatus
 from ..presenters import app_group_to_okta, app_user_to_okta, client_to_okta
 from . import serializers as s
 
+APP_TAGS = ["Application"]
+USER_TAGS = ["ApplicationUsers"]
+GROUP_TAGS = ["ApplicationGroups"]
 APP_NAME = "oidc_client"
 APP_FILTER = {
     "id": Attribute("pk"),
@@ -38,6 +55,9 @@ def _app(request, client: Client, secret: str | None = None) -> Response:
 class AppListApi(APIView):
     """listApplications, createApplication (200; `?activate=false` creates it INACTIVE)."""
 
+    @extend_schema(operation_id="listApplications", tags=APP_TAGS,
+                   parameters=[SEARCH, FILTER, *paging_parameters(20, 200)],
+                   responses=okta_responses(200, s.ApplicationOutput(many=True), 400))
     def get(self, request):
         queryset = Client.objects.all()
         q = search_term(request)
@@ -49,6 +69,8 @@ class AppListApi(APIView):
         return paged(request, queryset, lambda client, base: client_to_okta(client, None, base),
                      default_limit=20, max_limit=200)
 
+    @extend_schema(operation_id="createApplication", tags=APP_TAGS, parameters=[ACTIVATE],
+                   request=s.ApplicationInput, responses=okta_responses(200, s.ApplicationOutput, 400, 413))
     def post(self, request):
         activate = query_flag(request, "activate", True)
         data = validated(s.ApplicationInput, request.data)
@@ -64,9 +86,13 @@ class AppListApi(APIView):
 class AppDetailApi(APIView):
     """getApplication, replaceApplication, deleteApplication (204, only once deactivated)."""
 
+    @extend_schema(operation_id="getApplication", tags=APP_TAGS,
+                   responses=okta_responses(200, s.ApplicationOutput, 404))
     def get(self, request, app_id):
         return _app(request, _app_or_404(app_id))
 
+    @extend_schema(operation_id="replaceApplication", tags=APP_TAGS, request=s.ApplicationInput,
+                   responses=okta_responses(200, s.ApplicationOutput, 400, 404, 413))
     def put(self, request, app_id):
         client = _app_or_404(app_id)
         data = validated(s.ApplicationInput, request.data)
@@ -78,6 +104,7 @@ class AppDetailApi(APIView):
                                                  actor=actor(request))
         return _app(request, client, secret)
 
+    @extend_schema(operation_id="deleteApplication", tags=APP_TAGS, responses=okta_responses(204, None, 403, 404))
     def delete(self, request, app_id):
         client = _app_or_404(app_id)
         try:
@@ -90,14 +117,34 @@ class AppDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AppLifecycleApi(APIView):
-    """activateApplication, deactivateApplication: 200 with an empty object."""
-
+class _AppLifecycleApi(APIView):
     target_status = None
 
     def post(self, request, app_id):
         api_services.client_set_status(client=_app_or_404(app_id), status=self.target_status, actor=actor(request))
         return Response({})
+
+
+class AppActivateApi(_AppLifecycleApi):
+    """activateApplication: 200 with an empty object."""
+
+    target_status = ClientStatus.ACTIVE
+
+    @extend_schema(operation_id="activateApplication", tags=APP_TAGS, request=None,
+                   responses=okta_responses(200, s.EmptyObject, 404))
+    def post(self, request, app_id):
+        return super().post(request, app_id)
+
+
+class AppDeactivateApi(_AppLifecycleApi):
+    """deactivateApplication: 200 with an empty object."""
+
+    target_status = ClientStatus.INACTIVE
+
+    @extend_schema(operation_id="deactivateApplication", tags=APP_TAGS, request=None,
+                   responses=okta_responses(200, s.EmptyObject, 404))
+    def post(self, request, app_id):
+        return super().post(request, app_id)
 
 
 def _app_users(client: Client):
@@ -108,6 +155,8 @@ def _app_users(client: Client):
 class AppUserListApi(APIView):
     """listApplicationUsers, assignUserToApplication (200)."""
 
+    @extend_schema(operation_id="listApplicationUsers", tags=USER_TAGS, parameters=paging_parameters(50, 500),
+                   responses=okta_responses(200, s.AppUserOutput(many=True), 400, 404))
     def get(self, request, app_id):
         client = _app_or_404(app_id)
         direct = set(client.assigned_users.values_list("pk", flat=True))
@@ -115,6 +164,8 @@ class AppUserListApi(APIView):
                      lambda user, base: app_user_to_okta(client, user, "USER" if user.pk in direct else "GROUP", base),
                      default_limit=50, max_limit=500)
 
+    @extend_schema(operation_id="assignUserToApplication", tags=USER_TAGS, request=s.AppUserInput,
+                   responses=okta_responses(200, s.AppUserOutput, 400, 404, 413))
     def post(self, request, app_id):
         client = _app_or_404(app_id)
         data = validated(s.AppUserInput, request.data)
@@ -127,6 +178,8 @@ class AppUserListApi(APIView):
 class AppUserApi(APIView):
     """getApplicationUser, unassignUserFromApplication (204)."""
 
+    @extend_schema(operation_id="getApplicationUser", tags=USER_TAGS,
+                   responses=okta_responses(200, s.AppUserOutput, 404))
     def get(self, request, app_id, user_id):
         client = _app_or_404(app_id)
         user = _app_users(client).filter(pk=user_id).first() if usable_key(user_id) else None
@@ -135,6 +188,8 @@ class AppUserApi(APIView):
         scope = "USER" if client.assigned_users.filter(pk=user.pk).exists() else "GROUP"
         return Response(app_user_to_okta(client, user, scope, base_url(request)))
 
+    @extend_schema(operation_id="unassignUserFromApplication", tags=USER_TAGS,
+                   responses=okta_responses(204, None, 404))
     def delete(self, request, app_id, user_id):
         client = _app_or_404(app_id)
         user = get_or_404(client.assigned_users.all(), user_id, "AppUser")
@@ -145,6 +200,9 @@ class AppUserApi(APIView):
 class AppGroupListApi(APIView):
     """listApplicationGroupAssignments."""
 
+    @extend_schema(operation_id="listApplicationGroupAssignments", tags=GROUP_TAGS,
+                   parameters=paging_parameters(20, 200),
+                   responses=okta_responses(200, s.AppGroupOutput(many=True), 400, 404))
     def get(self, request, app_id):
         client = _app_or_404(app_id)
         return paged(request, client.assigned_groups.all(),
@@ -154,11 +212,15 @@ class AppGroupListApi(APIView):
 class AppGroupApi(APIView):
     """getApplicationGroupAssignment, assignGroupToApplication (PUT 200), unassignApplicationFromGroup (204)."""
 
+    @extend_schema(operation_id="getApplicationGroupAssignment", tags=GROUP_TAGS,
+                   responses=okta_responses(200, s.AppGroupOutput, 404))
     def get(self, request, app_id, group_id):
         client = _app_or_404(app_id)
         group = get_or_404(client.assigned_groups.all(), group_id, "ApplicationGroupAssignment")
         return Response(app_group_to_okta(client, group, base_url(request)))
 
+    @extend_schema(operation_id="assignGroupToApplication", tags=GROUP_TAGS, request=s.AppGroupInput,
+                   responses=okta_responses(200, s.AppGroupOutput, 400, 404, 413))
     def put(self, request, app_id, group_id):
         client = _app_or_404(app_id)
         group = get_or_404(Group.objects.all(), group_id, "UserGroup")
@@ -167,6 +229,8 @@ class AppGroupApi(APIView):
             services.client_assign(client=client, groups=[group], actor=actor(request))
         return Response(app_group_to_okta(client, group, base_url(request)))
 
+    @extend_schema(operation_id="unassignApplicationFromGroup", tags=GROUP_TAGS,
+                   responses=okta_responses(204, None, 404))
     def delete(self, request, app_id, group_id):
         client = _app_or_404(app_id)
         group = get_or_404(client.assigned_groups.all(), group_id, "ApplicationGroupAssignment")

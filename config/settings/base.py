@@ -209,7 +209,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Castellan management API",
     "DESCRIPTION": "Okta-compatible management API: authorization servers, scopes, claims, access policies "
-                   "and rules, signing keys (docs/api.md).",
+                   "and rules, signing keys, OIDC apps and their credentials, users, groups, the System Log "
+                   "(docs/api.md).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
