@@ -85,9 +85,12 @@ def only_management_api(endpoints, **kwargs):
 # Python's names, the document shows Okta's, so its paths read exactly as in Okta's spec.
 PATH_PARAMETER_NAMES = {"server_id": "authServerId", "scope_id": "scopeId", "claim_id": "claimId",
                         "policy_id": "policyId", "rule_id": "ruleId", "kid": "keyId", "app_id": "appId",
-                        "user_id": "userId", "group_id": "groupId", "secret_id": "secretId", "key_id": "keyId"}
+                        "user_id": "userId", "group_id": "groupId", "secret_id": "secretId", "key_id": "keyId",
+                        "client_id": "clientId", "token_id": "tokenId", "grant_id": "grantId"}
 # Okta names the user of `/api/v1/users/{id}` plainly `id` (but `userId` under apps and groups).
-PATH_PARAMETER_NAMES_UNDER = {"/api/v1/users/": {"user_id": "id"}}
+# Under its clients and grants (the monitoring API) it is `userId` again; the first matching prefix wins.
+PATH_PARAMETER_NAMES_UNDER = {"/api/v1/users/{user_id}/clients": {}, "/api/v1/users/{user_id}/grants": {},
+                              "/api/v1/users/": {"user_id": "id"}}
 
 
 def _okta_names(template: str) -> dict[str, str]:

@@ -6,22 +6,36 @@
 `services` and answers with `presenters`; errors are rendered once, by `config.api`.
 """
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.common import actor, base_url, get_or_404, paged
+from accounts.api.common import actor, base_url, get_or_404, paged, paging_parameters
 from accounts.models import User
 from clients.lifecycle_services import client_get
 from clients.models import Client
 from config.api import not_found
+from config.openapi import okta_responses
 
 from ..models import AuthorizationServer, Scope
 from ..presenters import api_base
 from . import services
 from .presenters import grant_to_okta, oauth2_client_to_okta, token_to_okta
+from .serializers import OAuth2ClientOutput, OAuth2RefreshTokenOutput, OAuth2ScopeConsentGrantOutput
 
 TOKENS_PAGE = {"default_limit": 20, "max_limit": 200}
+TAGS = ["Monitoring"]
+EXPAND = OpenApiParameter("expand", str, description="`scope` embeds the scopes' details in `_embedded`")
+
+
+def _documented(operation_id: str, body=None, *, many: bool = False, success: int = 200, paged: bool = False):
+    """extend_schema for one monitoring operation: Okta's id, body and statuses (404 for unknown ids)."""
+    parameters = [EXPAND, *(paging_parameters(**TOKENS_PAGE) if paged else [])] if body is not None else []
+    output = body(many=many) if body is not None else None
+    return extend_schema(operation_id=operation_id, tags=TAGS, parameters=parameters,
+                         responses=okta_responses(success, output, 400, 404) if paged else
+                         okta_responses(success, output, 404))
 
 
 def _server(server_id: str) -> AuthorizationServer:
@@ -81,6 +95,7 @@ def _revoked() -> Response:
 class ServerClientsApi(APIView):
     """listOAuth2ClientsForAuthorizationServer: the clients holding live refresh tokens on this server."""
 
+    @_documented('listOAuth2ClientsForAuthorizationServer', OAuth2ClientOutput, many=True)
     def get(self, request, server_id):
         server = _server(server_id)
         base = api_base(base_url(request))
@@ -99,10 +114,12 @@ class ServerClientTokensApi(APIView):
         url = f"{api_base(base_url(request))}/api/v1/authorizationServers/{server.id}/clients/{client.client_id}/tokens"
         return {"server_id": server.id, "application_id": client.pk}, url
 
+    @_documented('listRefreshTokensForAuthorizationServerAndClient', OAuth2RefreshTokenOutput, many=True, paged=True)
     def get(self, request, server_id, client_id):
         owner, url = self._scope(request, server_id, client_id)
         return _tokens_page(request, services.live_tokens(**owner), url)
 
+    @_documented('revokeRefreshTokensForAuthorizationServerAndClient', success=204)
     def delete(self, request, server_id, client_id):
         owner, _ = self._scope(request, server_id, client_id)
         services.tokens_revoke(services.live_tokens(**owner), actor=actor(request))
@@ -112,10 +129,12 @@ class ServerClientTokensApi(APIView):
 class ServerClientTokenApi(ServerClientTokensApi):
     """getRefreshTokenForAuthorizationServerAndClient, revokeRefreshTokenForAuthorizationServerAndClient."""
 
+    @_documented('getRefreshTokenForAuthorizationServerAndClient', OAuth2RefreshTokenOutput)
     def get(self, request, server_id, client_id, token_id):
         owner, url = self._scope(request, server_id, client_id)
         return _token_answer(request, _token_or_404(token_id, **owner), url)
 
+    @_documented('revokeRefreshTokenForAuthorizationServerAndClient', success=204)
     def delete(self, request, server_id, client_id, token_id):
         owner, _ = self._scope(request, server_id, client_id)
         services.tokens_revoke([_token_or_404(token_id, **owner)], actor=actor(request))
@@ -127,6 +146,7 @@ class ServerClientTokenApi(ServerClientTokensApi):
 class UserClientsApi(APIView):
     """listUserClients: the clients the user holds live refresh tokens or consent grants for."""
 
+    @_documented('listUserClients', OAuth2ClientOutput, many=True)
     def get(self, request, user_id):
         user = _user(user_id)
         base = api_base(base_url(request))
@@ -147,10 +167,12 @@ class UserClientTokensApi(APIView):
         url = f"{api_base(base_url(request))}/api/v1/users/{user.pk}/clients/{client.client_id}/tokens"
         return {"user_id": user.pk, "application_id": client.pk}, url
 
+    @_documented('listRefreshTokensForUserAndClient', OAuth2RefreshTokenOutput, many=True, paged=True)
     def get(self, request, user_id, client_id):
         owner, url = self._scope(request, user_id, client_id)
         return _tokens_page(request, services.live_tokens(**owner), url)
 
+    @_documented('revokeTokensForUserAndClient', success=204)
     def delete(self, request, user_id, client_id):
         owner, _ = self._scope(request, user_id, client_id)
         services.tokens_revoke(services.live_tokens(**owner), actor=actor(request))
@@ -160,10 +182,12 @@ class UserClientTokensApi(APIView):
 class UserClientTokenApi(UserClientTokensApi):
     """getRefreshTokenForUserAndClient, revokeTokenForUserAndClient."""
 
+    @_documented('getRefreshTokenForUserAndClient', OAuth2RefreshTokenOutput)
     def get(self, request, user_id, client_id, token_id):
         owner, url = self._scope(request, user_id, client_id)
         return _token_answer(request, _token_or_404(token_id, **owner), url)
 
+    @_documented('revokeTokenForUserAndClient', success=204)
     def delete(self, request, user_id, client_id, token_id):
         owner, _ = self._scope(request, user_id, client_id)
         services.tokens_revoke([_token_or_404(token_id, **owner)], actor=actor(request))
@@ -173,6 +197,7 @@ class UserClientTokenApi(UserClientTokensApi):
 class UserGrantsApi(APIView):
     """listUserGrants, revokeUserGrants (each revocation also ends the matching refresh tokens)."""
 
+    @_documented('listUserGrants', OAuth2ScopeConsentGrantOutput, many=True, paged=True)
     def get(self, request, user_id):
         user = _user(user_id)
         expand = _expand_scope(request)
@@ -180,6 +205,7 @@ class UserGrantsApi(APIView):
                      lambda grant, base: grant_to_okta(grant, base, expand_scope=expand),
                      default_limit=20, max_limit=200)
 
+    @_documented('revokeUserGrants', success=204)
     def delete(self, request, user_id):
         user = _user(user_id)
         services.grants_revoke(services.current_grants(user_id=user.pk), actor=actor(request))
@@ -193,10 +219,12 @@ class UserGrantApi(APIView):
         user = _user(user_id)
         return get_or_404(services.current_grants(user_id=user.pk), grant_id, "OAuth2ScopeConsentGrant")
 
+    @_documented('getUserGrant', OAuth2ScopeConsentGrantOutput)
     def get(self, request, user_id, grant_id):
         grant = self._grant(user_id, grant_id)
         return Response(grant_to_okta(grant, base_url(request), expand_scope=_expand_scope(request)))
 
+    @_documented('revokeUserGrant', success=204)
     def delete(self, request, user_id, grant_id):
         grant = self._grant(user_id, grant_id)
         services.grants_revoke(services.current_grants(pk=grant.pk), actor=actor(request))
@@ -210,12 +238,14 @@ class UserClientGrantsApi(APIView):
         user, client = _user(user_id), _client(client_id)
         return services.current_grants(user_id=user.pk, client_id=client.pk)
 
+    @_documented('listGrantsForUserAndClient', OAuth2ScopeConsentGrantOutput, many=True, paged=True)
     def get(self, request, user_id, client_id):
         expand = _expand_scope(request)
         return paged(request, self._grants(user_id, client_id),
                      lambda grant, base: grant_to_okta(grant, base, expand_scope=expand),
                      default_limit=20, max_limit=200)
 
+    @_documented('revokeGrantsForUserAndClient', success=204)
     def delete(self, request, user_id, client_id):
         services.grants_revoke(self._grants(user_id, client_id), actor=actor(request))
         return _revoked()
@@ -230,10 +260,12 @@ class AppTokensApi(APIView):
         client = get_or_404(Client.objects.all(), app_id, "Application")
         return {"application_id": client.pk}, f"{api_base(base_url(request))}/api/v1/apps/{client.pk}/tokens"
 
+    @_documented('listOAuth2TokensForApplication', OAuth2RefreshTokenOutput, many=True, paged=True)
     def get(self, request, app_id):
         owner, url = self._scope(request, app_id)
         return _tokens_page(request, services.live_tokens(**owner), url)
 
+    @_documented('revokeOAuth2TokensForApplication', success=204)
     def delete(self, request, app_id):
         owner, _ = self._scope(request, app_id)
         services.tokens_revoke(services.live_tokens(**owner), actor=actor(request))
@@ -243,10 +275,12 @@ class AppTokensApi(APIView):
 class AppTokenApi(AppTokensApi):
     """getOAuth2TokenForApplication, revokeOAuth2TokenForApplication."""
 
+    @_documented('getOAuth2TokenForApplication', OAuth2RefreshTokenOutput)
     def get(self, request, app_id, token_id):
         owner, url = self._scope(request, app_id)
         return _token_answer(request, _token_or_404(token_id, **owner), url)
 
+    @_documented('revokeOAuth2TokenForApplication', success=204)
     def delete(self, request, app_id, token_id):
         owner, _ = self._scope(request, app_id)
         services.tokens_revoke([_token_or_404(token_id, **owner)], actor=actor(request))
