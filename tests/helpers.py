@@ -2,6 +2,7 @@
 
 import base64
 import json
+import os
 from urllib.parse import quote, urlencode
 
 FORM = "application/x-www-form-urlencoded"
@@ -54,3 +55,23 @@ def assert_okta_error(response, status: int, code: str) -> dict:
     assert body["errorSummary"]
     assert {"errorLink", "errorId", "errorCauses"} <= set(body)
     return body
+
+
+def redis_url_or_skip(needed_for: str) -> str:
+    """REDIS_URL when that Redis answers; else skip with the reason, or fail when CI is set (CI has Redis)."""
+    import pytest
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"REDIS_URL is not set in CI: {needed_for}")
+        pytest.skip(f"Redis not available (set REDIS_URL): {needed_for}")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {url} does not answer in CI")
+        pytest.skip(f"Redis at {url} does not answer")
+    return url

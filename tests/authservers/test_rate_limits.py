@@ -1,30 +1,17 @@
 """Rate limits per endpoint family with Okta's headers (REFERENCE §10.4), counted in real Redis."""
 
-import os
 import time
 
 import pytest
 
 from authservers import ratelimit
-from tests.helpers import assert_json, assert_okta_error, basic_auth_header, endpoint, post_form
+from tests.helpers import assert_json, assert_okta_error, basic_auth_header, endpoint, post_form, redis_url_or_skip
 
 
 @pytest.fixture
 def redis_limits(settings):
     """Limits counted in the real Redis of REDIS_URL (skips without it, fails in CI)."""
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set in CI: the rate-limit tests need Redis")
-        pytest.skip("Redis not available (set REDIS_URL): rate limits are counted in Redis")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {url} does not answer in CI")
-        pytest.skip(f"Redis at {url} does not answer")
+    url = redis_url_or_skip("rate limits are counted in Redis")
     settings.REDIS_URL = url
     settings.CASTELLAN_RATE_LIMITS = "on"
     return settings

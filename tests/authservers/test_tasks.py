@@ -1,6 +1,5 @@
 """Housekeeping tasks, called directly and through a real Celery worker on Redis."""
 
-import os
 import time
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 from authservers.models import RevokedAccessToken
 from authservers.services import bootstrap
 from authservers.tasks import revoked_access_tokens_purge_task
+from tests.helpers import redis_url_or_skip
 
 
 def _denylist(jti, expires):
@@ -27,20 +27,7 @@ def test_purge_drops_only_expired_denylist_entries():
 
 
 def _redis_url():
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set in CI: the Celery worker test needs Redis")
-        pytest.skip("Redis not available (set REDIS_URL) — the real-worker test needs a broker")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {url} does not answer in CI")
-        pytest.skip(f"Redis at {url} does not answer")
-    return url
+    return redis_url_or_skip("the real-worker test needs a broker")
 
 
 @pytest.mark.django_db(transaction=True)
