@@ -74,22 +74,6 @@ def client_set_status(*, client: Client, status: str, actor: dict | None = None)
     return change(client=client, actor=actor)
 
 
-APP_DELETE_FORBIDDEN = "E0000056"
-
-
-@transaction.atomic
-def client_delete(*, client: Client, actor: dict | None = None) -> None:
-    """Delete an app with its secrets and assignments. Okta: only an INACTIVE app can be deleted."""
-    locked = Client.objects.select_for_update().get(pk=client.pk)
-    if locked.is_active:
-        raise ServiceError("The application must be deactivated before it can be deleted.", None,
-                           code=APP_DELETE_FORBIDDEN)
-    target = app_log_target(locked)
-    locked.delete()
-    systemlog.emit("app.oauth2.client.lifecycle.delete", actor=actor or systemlog.system_actor(), targets=[target],
-                   message="Delete OAuth client")
-
-
 @transaction.atomic
 def client_unassign(*, client: Client, users=(), groups=(), actor: dict | None = None) -> None:
     """Remove user and group assignments (User and Group objects); removing a missing one logs nothing."""

@@ -14,12 +14,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from authservers import systemlog
+from authservers.services import ServiceError
 
 from .models import Client, ClientStatus
+from .services import app_log_target as _target
 
-
-def _target(client: Client) -> dict:
-    return systemlog.target(client.id, "AppInstance", client.label, client.client_id)
+APP_DELETE_FORBIDDEN = "E0000056"
 
 
 def client_get(client_id: str) -> Client | None:
@@ -77,11 +77,17 @@ def client_activate(*, client: Client, actor: dict | None = None) -> Client:
     return client
 
 
+@transaction.atomic
 def client_delete(*, client: Client, actor: dict | None = None) -> None:
-    """Delete an INACTIVE client (Okta: deactivate first); its stored tokens go with it."""
-    from .api_services import client_delete as delete
-
-    delete(client=client, actor=actor)
+    """Delete an app with its secrets, keys, assignments and stored tokens. Okta: only an INACTIVE app."""
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.is_active:
+        raise ServiceError("The application must be deactivated before it can be deleted.", None,
+                           code=APP_DELETE_FORBIDDEN)
+    target = _target(locked)
+    locked.delete()  # the snapshot is dropped everywhere
+    systemlog.emit("app.oauth2.client.lifecycle.delete", actor=actor or systemlog.system_actor(), targets=[target],
+                   message="Delete OAuth client")
 
 
 def user_refresh_tokens_end(*, user_id: str) -> int:

@@ -111,7 +111,7 @@ class RegistrationDetailApi(APIView):
         with transaction.atomic():
             # RFC 7592 §2.3: the client's tokens end with it; Okta deletes active clients here too.
             lifecycle_services.client_deactivate(client=client, actor=actor(request))
-            api_services.client_delete(client=client, actor=actor(request))
+            lifecycle_services.client_delete(client=client, actor=actor(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

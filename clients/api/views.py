@@ -27,7 +27,7 @@ from authservers.services import ServiceError
 from config.api import OktaAPIError, not_found
 from config.openapi import okta_responses
 
-from .. import api_services, services
+from .. import api_services, lifecycle_services, services
 from ..models import Client, ClientStatus
 from ..presenters import app_group_to_okta, app_user_to_okta, client_to_okta
 from . import serializers as s
@@ -108,9 +108,9 @@ class AppDetailApi(APIView):
     def delete(self, request, app_id):
         client = _app_or_404(app_id)
         try:
-            api_services.client_delete(client=client, actor=actor(request))
+            lifecycle_services.client_delete(client=client, actor=actor(request))
         except ServiceError as exc:
-            if exc.code != api_services.APP_DELETE_FORBIDDEN:
+            if exc.code != lifecycle_services.APP_DELETE_FORBIDDEN:
                 raise
             # Okta: E0000056 "Delete application forbidden." (403) for an app that is still active.
             raise OktaAPIError(exc.code, "Delete application forbidden.", 403, [exc.message]) from None
