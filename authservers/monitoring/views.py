@@ -57,25 +57,34 @@ def _expand_scope(request) -> bool:
     return "scope" in (request.query_params.get("expand") or "").split(",")
 
 
+def _scope_reader(request):
+    """For `expand=scope`: the scopes of each token's server, read once per server; None otherwise."""
+    if not _expand_scope(request):
+        return None
+    by_server: dict[str, dict[str, Scope]] = {}
+
+    def scopes_of(token) -> dict[str, Scope]:
+        if token.server_id not in by_server:
+            by_server[token.server_id] = {scope.name: scope for scope in Scope.objects.filter(server_id=token.server_id)}
+        return by_server[token.server_id]
+
+    return scopes_of
+
+
 def _tokens_page(request, queryset, collection_url):
-    """One page of tokens; with `expand=scope`, the scopes of the page are read in one query."""
-    expand = _expand_scope(request)
+    """One page of tokens; with `expand=scope`, each server's scopes are read once for the page."""
+    scopes_of = _scope_reader(request)
 
     def present(token, base):
-        scopes = None
-        if expand:
-            names = token.family.scope.split()
-            scopes = {scope.name: scope for scope in Scope.objects.filter(server_id=token.server_id, name__in=names)}
+        scopes = scopes_of(token) if scopes_of else None
         return token_to_okta(token, f"{collection_url}/{token.public_id}", base, scopes)
 
     return paged(request, queryset, present, **TOKENS_PAGE)
 
 
 def _token_answer(request, token, collection_url) -> Response:
-    scopes = None
-    if _expand_scope(request):
-        scopes = {scope.name: scope for scope in Scope.objects.filter(server_id=token.server_id,
-                                                                      name__in=token.family.scope.split())}
+    scopes_of = _scope_reader(request)
+    scopes = scopes_of(token) if scopes_of else None
     return Response(token_to_okta(token, f"{collection_url}/{token.public_id}", base_url(request), scopes))
 
 
